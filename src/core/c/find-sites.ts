@@ -1,0 +1,182 @@
+// Classifies every whole-word occurrence of a name (memcpy) in one C file, following the rules
+// of the project's c-rules: rename calls (in code, in macro bodies, in code tree-sitter could not
+// parse) and object-like aliases; leave everything else, and say which of those matter.
+import type { Node, Tree } from 'web-tree-sitter';
+import { isIdentCharAt, skipTrivia, skipTriviaBack, tokenize, type Token } from './tokens.js';
+
+/** Renamed: a call in code, in a macro body, in unparsed code, or an alias `#define x memcpy`. */
+export type RenameKind = 'call' | 'macro-call' | 'unparsed-call' | 'alias';
+/** Left alone. The first three are noise; the others are reported with file:line. */
+export type LeaveKind =
+  | 'comment'
+  | 'string'
+  | 'member'
+  | 'declaration'
+  | 'redefinition'
+  | 'bypass'
+  | 'value'
+  | 'unclassified';
+export type SiteKind = RenameKind | LeaveKind;
+
+export interface Site {
+  /** Index (latin1 char == byte) of the name in the file. */
+  readonly start: number;
+  readonly kind: SiteKind;
+  readonly rename: boolean;
+}
+
+export const LEAVE_DESCRIPTIONS: Record<LeaveKind, string> = {
+  comment: 'in a comment',
+  string: 'in a string or #include',
+  member: 'a struct member or designator',
+  declaration: 'a declaration or definition of the function itself',
+  redefinition: 'the file redefines or tests the macro (#define, #undef, #ifdef, defined())',
+  bypass: '(memcpy)(...) deliberately bypasses the macro',
+  value: 'used as a value, not called: this copy stays unchecked',
+  unclassified: 'could not be classified with certainty: left alone',
+};
+
+/** Words before a name that still make `name(` a call, not a declaration. */
+const CALL_KEYWORDS = new Set(['return', 'else', 'do', 'case', 'sizeof', 'typeof', '__typeof__', 'void']);
+
+const STRING_TYPES = new Set([
+  'string_literal', 'string_content', 'char_literal', 'system_lib_string', 'raw_string_literal',
+  'escape_sequence', 'concatenated_string', 'raw_string_content', 'character',
+]);
+const DECLARATOR_PARENTS = new Set([
+  'function_declarator', 'init_declarator', 'declaration', 'pointer_declarator',
+  'array_declarator', 'parameter_declaration', 'parenthesized_declarator', 'attributed_declarator',
+]);
+
+export function wordRegExp(name: string): RegExp {
+  return new RegExp(`(?<![A-Za-z0-9_$])${name}(?![A-Za-z0-9_$])`, 'g');
+}
+
+/**
+ * Finds and classifies each occurrence of `name` in `text` (decoded as latin1) using the
+ * parse `tree` of that same text. `redefined` is the set of names whose #define/#undef make a
+ * directive a redefinition (memcpy, and the name itself when it is not memcpy).
+ */
+export function findSites(text: string, tree: Tree, name = 'memcpy'): Site[] {
+  const sites: Site[] = [];
+  const bodyTokens = new Map<number, Token[]>();
+  const root = tree.rootNode;
+  const redefined = new Set(['memcpy', name]);
+  for (const m of text.matchAll(wordRegExp(name))) {
+    const start = m.index;
+    const end = start + name.length;
+    const node = root.descendantForIndex(start, end);
+    const kind = node ? classify(text, node, start, end, name, redefined, bodyTokens) : 'unclassified';
+    sites.push({ start, kind, rename: kind === 'call' || kind === 'macro-call' || kind === 'unparsed-call' || kind === 'alias' });
+  }
+  return sites;
+}
+
+function classify(
+  text: string, node: Node, start: number, end: number, name: string,
+  redefined: Set<string>, bodyTokens: Map<number, Token[]>,
+): SiteKind {
+  const type = node.type;
+  if (type === 'comment') return 'comment';
+  if (STRING_TYPES.has(type)) return 'string';
+  if (type === 'preproc_arg') return classifyMacroText(text, node, start, redefined, bodyTokens);
+  if (node.startIndex !== start || node.endIndex !== end) {
+    // The word is part of a larger token: a directive's text, or raw ERROR text.
+    if (type === 'ERROR' || type === 'preproc_directive') return classifyByTokens(text, start, end, 0);
+    return 'unclassified';
+  }
+  if (type === 'field_identifier') return 'member';
+  if (type === 'type_identifier' || type === 'statement_identifier') return 'value';
+  if (type !== 'identifier') return 'unclassified';
+  const parent = node.parent;
+  if (!parent) return 'unclassified';
+  const ptype = parent.type;
+  if (ptype === 'call_expression' && parent.childForFieldName('function')?.equals(node)) {
+    // `memcpy(...) {` is a definition that tree-sitter took for a call (an unknown attribute
+    // macro before it, for instance).
+    const args = parent.childForFieldName('arguments');
+    if (args && text[skipTrivia(text, args.endIndex)] === '{') return 'declaration';
+    return insideError(parent) ? classifyByTokens(text, start, end, 0) : 'call';
+  }
+  if ((ptype === 'preproc_def' || ptype === 'preproc_function_def') && parent.childForFieldName('name')?.equals(node)) {
+    return 'redefinition';
+  }
+  if (ptype === 'preproc_ifdef' || ptype === 'preproc_defined') return 'redefinition';
+  if (DECLARATOR_PARENTS.has(ptype) && parent.childForFieldName('declarator')?.equals(node)) return 'declaration';
+  if (ptype === 'parenthesized_expression') {
+    const gp = parent.parent;
+    if (gp?.type === 'call_expression' && gp.childForFieldName('function')?.equals(parent)) return 'bypass';
+  }
+  if (ptype === 'ERROR' || insideError(parent)) return classifyByTokens(text, start, end, 0);
+  return 'value';
+}
+
+function insideError(node: Node): boolean {
+  for (let n: Node | null = node; n; n = n.parent) if (n.type === 'ERROR') return true;
+  return false;
+}
+
+/**
+ * Decides from the raw text around it what `name` at [start, end) is: used where tree-sitter
+ * gave up (ERROR) and in macro bodies. A call is `name (` not after `.`/`->`, and not after a
+ * type-like word, which would make it a declaration we must not rename.
+ */
+function classifyByTokens(text: string, start: number, end: number, floor: number): SiteKind {
+  const next = skipTrivia(text, end);
+  const prevEnd = skipTriviaBack(text, start, floor);
+  const prev = prevEnd > floor ? text[prevEnd - 1] : '';
+  if (prev === '.' || (prev === '>' && text[prevEnd - 2] === '-')) return 'member';
+  if (text[next] !== '(') return prev === '(' && text[next] === ')' ? 'bypass' : 'value';
+  if (prev === '#') return 'value';
+  if (isIdentCharAt(text, prevEnd - 1)) {
+    return CALL_KEYWORDS.has(wordBefore(text, prevEnd)) ? 'unparsed-call' : 'unclassified';
+  }
+  if (prev === '*') {
+    // `void *memcpy(` declares; `= *memcpy(` would dereference a call (never seen, but a call).
+    const beforeStar = skipTriviaBack(text, prevEnd - 1, floor);
+    if (isIdentCharAt(text, beforeStar - 1) || text[beforeStar - 1] === '*') return 'unclassified';
+  }
+  return 'unparsed-call';
+}
+
+function wordBefore(text: string, end: number): string {
+  let i = end;
+  while (isIdentCharAt(text, i - 1)) i--;
+  return text.slice(i, end);
+}
+
+/** A name inside raw directive text: a macro body, or the argument of #undef, #pragma, ... */
+function classifyMacroText(
+  text: string, arg: Node, start: number, redefined: Set<string>, bodyTokens: Map<number, Token[]>,
+): SiteKind {
+  const directive = arg.parent;
+  if (!directive) return 'unclassified';
+  if (directive.type === 'preproc_call') {
+    const d = directive.childForFieldName('directive')?.text.replace(/[#\s]/g, '');
+    return d === 'undef' ? 'redefinition' : 'comment';
+  }
+  if (directive.type !== 'preproc_def' && directive.type !== 'preproc_function_def') return 'unclassified';
+  const defined = directive.childForFieldName('name')?.text ?? '';
+  if (redefined.has(defined)) return 'redefinition';
+  let tokens = bodyTokens.get(arg.startIndex);
+  if (!tokens) {
+    tokens = tokenize(text, arg.startIndex, arg.endIndex);
+    bodyTokens.set(arg.startIndex, tokens);
+  }
+  const at = tokens.findIndex((t) => t.start <= start && start < t.end);
+  if (at < 0) return 'unclassified';
+  const tok = tokens[at];
+  if (tok.kind === 'comment') return 'comment';
+  if (tok.kind === 'string' || tok.kind === 'char') return 'string';
+  if (tok.kind !== 'ident' || tok.start !== start) return 'unclassified';
+  const code = tokens.filter((t) => t.kind !== 'comment');
+  if (directive.type === 'preproc_def' && code.length === 1) return 'alias';
+  const i = code.indexOf(tok);
+  const prev = code[i - 1];
+  const next = code[i + 1];
+  const prevText = prev ? text.slice(prev.start, prev.end) : '';
+  const nextText = next ? text.slice(next.start, next.end) : '';
+  if (prevText === '##' || nextText === '##' || prevText === '#') return 'value';
+  const kind = classifyByTokens(text, tok.start, tok.end, arg.startIndex);
+  return kind === 'unparsed-call' ? 'macro-call' : kind;
+}
