@@ -118,7 +118,7 @@ export interface RegionConflict {
 export function revertRegions(
   current: string,
   regions: readonly Region[],
-): { text: string; conflicts: RegionConflict[] } {
+): { text: string; edits: Edit[]; conflicts: RegionConflict[] } {
   const lineStarts = lineStartsOf(current);
   const edits: Edit[] = [];
   const conflicts: RegionConflict[] = [];
@@ -136,7 +136,7 @@ export function revertRegions(
     searchFrom = at + r.after.length;
     shift = lineIndexOf(lineStarts, at) + 1 - r.line;
   }
-  return { text: applyEdits(current, edits), conflicts };
+  return { text: applyEdits(current, edits), edits, conflicts };
 }
 
 function nearestAtLineStart(text: string, needle: string, from: number, expected: number): number {

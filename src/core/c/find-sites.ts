@@ -82,21 +82,36 @@ function classify(
   if (type === 'preproc_arg') return classifyMacroText(text, node, start, redefined, bodyTokens);
   if (node.startIndex !== start || node.endIndex !== end) {
     // The word is part of a larger token: a directive's text, or raw ERROR text.
-    if (type === 'ERROR' || type === 'preproc_directive') return classifyByTokens(text, start, end, 0);
+    if (type === 'ERROR' || type === 'preproc_directive') return classifyByTokens(text, start, end, 0, node);
     return 'unclassified';
   }
   if (type === 'field_identifier') return 'member';
-  if (type === 'type_identifier' || type === 'statement_identifier') return 'value';
-  if (type !== 'identifier') return 'unclassified';
   const parent = node.parent;
   if (!parent) return 'unclassified';
+  const verdict = classifyNode(text, node, parent);
+  // tree-sitter guesses when C is ambiguous without the macros' definitions: a statement
+  // `memcpy((void __force *)to, from, n);` or one after `for_each_possible_cpu(cpu)` becomes a
+  // declaration of memcpy. In a function body nobody declares memcpy after `;`, `{`, `}` or `)`,
+  // so there the tokens decide.
+  if (verdict !== 'call' && verdict !== 'member' && verdict !== 'bypass' && insideFunctionBody(parent) &&
+    text[skipTrivia(text, end)] === '(') {
+    const byTokens = classifyByTokens(text, start, end, 0, node);
+    if (byTokens === 'unparsed-call') return byTokens;
+  }
+  return verdict;
+}
+
+function classifyNode(text: string, node: Node, parent: Node): SiteKind {
+  const type = node.type;
+  if (type === 'type_identifier' || type === 'statement_identifier') return 'value';
+  if (type !== 'identifier') return 'unclassified';
   const ptype = parent.type;
   if (ptype === 'call_expression' && parent.childForFieldName('function')?.equals(node)) {
     // `memcpy(...) {` is a definition that tree-sitter took for a call (an unknown attribute
     // macro before it, for instance).
     const args = parent.childForFieldName('arguments');
     if (args && text[skipTrivia(text, args.endIndex)] === '{') return 'declaration';
-    return insideError(parent) ? classifyByTokens(text, start, end, 0) : 'call';
+    return insideError(parent) ? classifyByTokens(text, node.startIndex, node.endIndex, 0, node) : 'call';
   }
   if ((ptype === 'preproc_def' || ptype === 'preproc_function_def') && parent.childForFieldName('name')?.equals(node)) {
     return 'redefinition';
@@ -107,7 +122,7 @@ function classify(
     const gp = parent.parent;
     if (gp?.type === 'call_expression' && gp.childForFieldName('function')?.equals(parent)) return 'bypass';
   }
-  if (ptype === 'ERROR' || insideError(parent)) return classifyByTokens(text, start, end, 0);
+  if (ptype === 'ERROR' || insideError(parent)) return classifyByTokens(text, node.startIndex, node.endIndex, 0, node);
   return 'value';
 }
 
@@ -116,19 +131,28 @@ function insideError(node: Node): boolean {
   return false;
 }
 
+function insideFunctionBody(node: Node): boolean {
+  for (let n: Node | null = node; n; n = n.parent) {
+    if (n.type === 'compound_statement') return true;
+    if (n.type === 'translation_unit' || n.type === 'struct_specifier' || n.type === 'union_specifier') return false;
+  }
+  return false;
+}
+
 /**
  * Decides from the raw text around it what `name` at [start, end) is: used where tree-sitter
- * gave up (ERROR) and in macro bodies. A call is `name (` not after `.`/`->`, and not after a
- * type-like word, which would make it a declaration we must not rename.
+ * gave up (ERROR), where it guessed, and in macro bodies. A call is `name (` not after `.`/`->`,
+ * and not after a type-like word, which would make it a declaration we must not rename.
+ * `at` is the parse node there, if any: it lets comments and directive lines be skipped.
  */
-function classifyByTokens(text: string, start: number, end: number, floor: number): SiteKind {
+function classifyByTokens(text: string, start: number, end: number, floor: number, at?: Node): SiteKind {
   const next = skipTrivia(text, end);
-  const prevEnd = skipTriviaBack(text, start, floor);
+  const prevEnd = previousToken(text, start, floor, at);
   const prev = prevEnd > floor ? text[prevEnd - 1] : '';
   if (prev === '.' || (prev === '>' && text[prevEnd - 2] === '-')) return 'member';
   if (text[next] !== '(') return prev === '(' && text[next] === ')' ? 'bypass' : 'value';
   if (prev === '#') return 'value';
-  if (isIdentCharAt(text, prevEnd - 1)) {
+  if (prev !== '' && isIdentCharAt(text, prevEnd - 1)) {
     return CALL_KEYWORDS.has(wordBefore(text, prevEnd)) ? 'unparsed-call' : 'unclassified';
   }
   if (prev === '*') {
@@ -137,6 +161,45 @@ function classifyByTokens(text: string, start: number, end: number, floor: numbe
     if (isIdentCharAt(text, beforeStar - 1) || text[beforeStar - 1] === '*') return 'unclassified';
   }
   return 'unparsed-call';
+}
+
+/**
+ * Index just past the token before `i`, skipping blanks and comments; `floor` when there is
+ * none, or when it ends a preprocessor line (`#endif`), which ends a statement as `;` does.
+ */
+function previousToken(text: string, i: number, floor: number, at?: Node): number {
+  const root = at ? rootOf(at) : null;
+  for (;;) {
+    const p = skipTriviaBack(text, i, floor);
+    if (p <= floor) return floor;
+    if (root) {
+      const n = root.descendantForIndex(p - 1, p);
+      if (n && n.type === 'comment' && n.startIndex < p) {
+        i = n.startIndex;
+        continue;
+      }
+    }
+    if (at && isDirectiveLine(text, p - 1) && !isDirectiveLine(text, i)) return floor;
+    return p;
+  }
+}
+
+function rootOf(node: Node): Node {
+  let n = node;
+  while (n.parent) n = n.parent;
+  return n;
+}
+
+/** True if the physical line holding index `i` starts with `#` (continued lines excluded). */
+function isDirectiveLine(text: string, i: number): boolean {
+  const ls = text.lastIndexOf('\n', i - 1) + 1;
+  const first = skipBlanks(text, ls);
+  return text[first] === '#';
+}
+
+function skipBlanks(text: string, i: number): number {
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  return i;
 }
 
 function wordBefore(text: string, end: number): string {

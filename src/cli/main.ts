@@ -1,0 +1,114 @@
+// The command line: flags are declared here and nowhere else; each `describe` is the help text.
+import yargs from 'yargs';
+import { runInstrument } from '../commands/instrument.js';
+import { runRevert } from '../commands/revert.js';
+import { ON_OVERLAP, type OnOverlap, type Target } from '../core/runtime.js';
+import type { ColorMode, Context } from './context.js';
+import { ExitCode, formatError, ToolError, type ExitCodeValue } from './errors.js';
+
+class UsageError extends Error {}
+
+const OUTPUT_OPTIONS = {
+  'dry-run': { type: 'boolean', default: false, describe: 'Print the change as a patch (git format) and write nothing' },
+  stat: { type: 'boolean', default: false, describe: 'With --dry-run: print a diffstat instead of the patch' },
+  output: { type: 'string', describe: 'With --dry-run: write the patch to this file', requiresArg: true },
+  'exit-code': { type: 'boolean', default: false, describe: 'Exit with 1 when there are changes, as git diff --exit-code' },
+  color: { choices: ['auto', 'always', 'never'], default: 'auto', describe: 'Colour the patch (auto: on a terminal, unless NO_COLOR is set)' },
+  json: { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout instead of text on stderr' },
+} as const;
+
+/** Runs the command line `argv` (without node and the script) and returns the exit code. */
+export async function main(argv: readonly string[], ctx: Context): Promise<ExitCodeValue> {
+  let result: ExitCodeValue = ExitCode.OK;
+  const guard = (run: () => Promise<ExitCodeValue>) => async () => {
+    result = await run();
+  };
+  const parser = yargs([...argv])
+    .scriptName('memcpy-debug')
+    .usage('$0 <command> DIR [options]\n\nChecks every memcpy call of a C tree (a kernel subsystem or a user-space library) for overlapping copies, and undoes it exactly.')
+    .command(
+      'instrument <dir>',
+      'Rename memcpy call sites to memcpy_debug, add the include, the runtime files and the build line',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', demandOption: true, describe: 'The folder to instrument, e.g. fs/btrfs' })
+          .options(OUTPUT_OPTIONS)
+          .option('exclude', { type: 'string', array: true, default: [] as string[], describe: 'Leave out files or folders matching this glob (repeatable; a pattern without / matches a name anywhere)' })
+          .option('module', { type: 'string', describe: 'Kbuild: the composite object that gets memcpy_debug.o when the Makefile builds several' })
+          .option('target-name', { type: 'string', describe: 'CMake: the target that gets memcpy_debug.c when several build the sources' })
+          .option('makefile', { type: 'boolean', default: true, describe: 'Edit the build file (--no-makefile: leave it; link memcpy_debug.c yourself)' })
+          .option('target', { choices: ['kernel', 'user'], describe: 'The runtime flavour (default: kernel when the folder has a Kbuild makefile)' })
+          .option('on-overlap', { choices: ['warn', 'warn-once', 'bug', 'abort'], describe: `What an overlap does: kernel ${ON_OVERLAP.kernel.join('|')}, user ${ON_OVERLAP.user.join('|')} (default warn)` }),
+      (a) =>
+        guard(() => {
+          checkOutputFlags(a);
+          return runInstrument(
+            {
+              dir: a.dir, excludes: a.exclude.map(String), makefile: a.makefile, module: a.module, targetName: a['target-name'],
+              target: a.target as Target | undefined, onOverlap: a['on-overlap'] as OnOverlap | undefined, ...outputOptions(a),
+            },
+            ctx,
+          );
+        })(),
+    )
+    .command(
+      'revert <dir>',
+      'Undo what instrument did, keeping the edits made since',
+      (y) =>
+        y
+          .positional('dir', { type: 'string', demandOption: true, describe: 'The instrumented folder' })
+          .options(OUTPUT_OPTIONS)
+          .option('force', { type: 'boolean', default: false, describe: 'Also revert files with conflicts, as far as possible, and say what was skipped' }),
+      (a) =>
+        guard(() => {
+          checkOutputFlags(a);
+          return runRevert({ dir: a.dir, force: a.force, ...outputOptions(a) }, ctx);
+        })(),
+    )
+    .demandCommand(1, 'Say which command: instrument or revert.')
+    .strict()
+    .help()
+    .version()
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  try {
+    await parser.parseAsync();
+    return result;
+  } catch (e) {
+    if (e instanceof ToolError) {
+      ctx.stderr.write(formatError(e));
+      return e.code;
+    }
+    if (e instanceof UsageError) {
+      ctx.stderr.write(`memcpy-debug: error: ${e.message}\nhint: memcpy-debug --help lists the commands and options\n`);
+      return ExitCode.USAGE;
+    }
+    ctx.stderr.write(`memcpy-debug: internal error (a bug; please report it with this text):\n${(e as Error).stack ?? String(e)}\n`);
+    return ExitCode.INTERNAL;
+  }
+}
+
+interface OutputArgs {
+  'dry-run': boolean;
+  stat: boolean;
+  output?: string;
+  'exit-code': boolean;
+  color: string;
+  json: boolean;
+}
+
+function checkOutputFlags(a: OutputArgs): void {
+  if (!a['dry-run'] && (a.stat || a.output !== undefined)) {
+    throw new UsageError(`--${a.stat ? 'stat' : 'output'} goes with --dry-run`);
+  }
+  if (a['dry-run'] && a.json && (a.output === undefined || a.stat)) {
+    throw new UsageError('--json and the dry-run patch would both go to stdout: add --output FILE for the patch (and drop --stat)');
+  }
+}
+
+function outputOptions(a: OutputArgs) {
+  return { dryRun: a['dry-run'], stat: a.stat, output: a.output, exitCode: a['exit-code'], color: a.color as ColorMode, json: a.json };
+}

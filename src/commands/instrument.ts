@@ -1,0 +1,217 @@
+// `memcpy-debug instrument DIR`: plan every change (renames, includes, build line, runtime
+// files), check that all of it can be written, then write it, or show it with --dry-run.
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { BuildFileError } from '../core/build/build-edit.js';
+import { BUILD_FILE_NAMES, detectTarget, planBuild, type BuildFiles, type BuildPlan } from '../core/build/plan-build.js';
+import type { SiteKind } from '../core/c/find-sites.js';
+import { applyEdits, regionsOf, type Edit } from '../core/edit.js';
+import { instrumentFile, type SiteNote } from '../core/instrument-file.js';
+import { entryOf, STATE_DIR, type Manifest, type ManifestEntry } from '../core/manifest.js';
+import { byPath, sha256, type FileChange } from '../core/plan.js';
+import { addCounts, type BuildReport, type InstrumentReport } from '../core/report.js';
+import { ON_OVERLAP, renderRuntime, RUNTIME_FILES, type OnOverlap, type Target } from '../core/runtime.js';
+import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
+import type { Context } from '../cli/context.js';
+import { applyChanges, ApplyError, preflight } from '../io/apply.js';
+import { loadCParser, loadTemplates, toolVersion } from '../io/assets.js';
+import { readText, readTextIfExists } from '../io/files.js';
+import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
+import { scanTree } from '../io/scan.js';
+import { emitChange, type OutputOptions } from './output.js';
+import { instrumentSummary } from '../render/summary.js';
+
+export interface InstrumentOptions extends OutputOptions {
+  readonly dir: string;
+  readonly excludes: readonly string[];
+  readonly makefile: boolean;
+  readonly module?: string;
+  readonly targetName?: string;
+  readonly target?: Target;
+  readonly onOverlap?: OnOverlap;
+}
+
+export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise<ExitCodeValue> {
+  const started = performance.now();
+  const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
+  const previous = await readManifest(root);
+  if (previous?.state === 'reverting') {
+    throw new ToolError(ExitCode.PLAN, `a revert of ${o.dir} was cut off`, [], `run "memcpy-debug revert ${o.dir}" to finish it`);
+  }
+  const resumed = previous?.state === 'instrumenting';
+
+  const buildFiles = await readBuildFiles(root);
+  const target = previous?.options.target ?? o.target ?? detectTarget(buildFiles);
+  const onOverlap = previous?.options.onOverlap ?? o.onOverlap ?? ON_OVERLAP[target][0];
+  if (!ON_OVERLAP[target].includes(onOverlap)) {
+    throw new ToolError(ExitCode.USAGE, `--on-overlap ${onOverlap} is not available for the ${target} runtime`, [],
+      `choose one of: ${ON_OVERLAP[target].join(', ')}`);
+  }
+  const excludes = previous?.options.excludes ?? o.excludes;
+  const scan = await scanTree(root, excludes, [...RUNTIME_FILES]);
+  if (scan.cFiles.length === 0) {
+    throw new ToolError(ExitCode.USAGE, `no C files (*.c, *.h) under ${o.dir}`, [], 'point memcpy-debug at the folder of a C project or kernel subsystem');
+  }
+
+  // The build file first: it names the module, and the module names the runtime's symbols.
+  let build: BuildPlan | null = null;
+  const useBuild = previous ? previous.options.buildFile !== null : o.makefile;
+  if (useBuild) {
+    try {
+      build = planBuild(buildFiles, target, scan.cFiles, { module: o.module, targetName: o.targetName, dirName: basename(root) });
+    } catch (e) {
+      if (!(e instanceof BuildFileError)) throw e;
+      throw new ToolError(ExitCode.PLAN, `cannot add the runtime to ${e.path === '.' ? o.dir : join(o.dir, e.path)}: ${e.problem}`, [], e.hint);
+    }
+  }
+  const tag = previous?.options.tag ?? build?.tag ?? basename(root).replace(/[^A-Za-z0-9_]/g, '_');
+
+  // The C files: read, prefilter by bytes, parse only those that mention memcpy.
+  const parser = await loadCParser();
+  const changes: FileChange[] = [];
+  const patches = new Map<string, { before: string | null; after: string | null }>();
+  const problems: string[] = [];
+  const sitesByKind: Partial<Record<SiteKind, number>> = {};
+  const notes: SiteNote[] = [];
+  const files: { path: string; renamed: number; includeAdded: boolean }[] = [];
+  let parsed = 0;
+  try {
+    for (const path of scan.cFiles) {
+      let text: string;
+      try {
+        text = await readText(join(root, path));
+      } catch (e) {
+        problems.push(`${path}: cannot read: ${(e as Error).message}`);
+        continue;
+      }
+      if (!text.includes('memcpy')) continue;
+      if (text.includes('\0')) {
+        problems.push(`${path}: not a text file (it holds NUL bytes)`);
+        continue;
+      }
+      parsed++;
+      const r = instrumentFile(path, text, parser);
+      addCounts(sitesByKind, r.counts);
+      notes.push(...r.notes);
+      if (r.change) {
+        changes.push(r.change);
+        files.push({ path, renamed: r.renamed, includeAdded: r.includeAdded });
+        if (o.dryRun) patches.set(path, { before: text, after: r.after });
+      }
+    }
+  } finally {
+    parser.delete();
+  }
+  if (problems.length > 0) {
+    throw new ToolError(ExitCode.PLAN, `cannot instrument ${o.dir}: ${problems.length === 1 ? 'a file is' : `${problems.length} files are`} unusable`, problems,
+      'fix the permissions, or leave the files out with --exclude');
+  }
+
+  // The build file edits.
+  let buildReport: BuildReport | null = null;
+  const warnings: string[] = [...scan.symlinks.map((p) => `${p} is a symbolic link: left alone`), ...(build?.notes ?? [])];
+  for (const b of build?.edits ?? []) {
+    const text = buildFiles[b.path as keyof BuildFiles] as string;
+    buildReport ??= { path: b.path, line: b.line, added: b.edits.length > 0, note: b.note };
+    if (b.edits.length === 0) continue;
+    const change = modifyChange(b.path, text, b.edits);
+    changes.push(change);
+    if (o.dryRun) patches.set(b.path, { before: text, after: applyEdits(text, b.edits) });
+  }
+
+  // The runtime files: ours if the manifest says so or they are identical; anything else there is the user's.
+  const templates = await loadTemplates(target);
+  const created: string[] = [];
+  for (const file of renderRuntime(templates, { target, tag, onOverlap })) {
+    const existing = await readTextIfExists(join(root, file.path));
+    const ours = previous?.files.some((f) => f.path === file.path && f.kind === 'create' && existing !== null && sha256(existing) === f.after);
+    if (existing !== null && (ours || existing === file.content)) continue;
+    if (existing !== null) {
+      throw new ToolError(ExitCode.PLAN, `${join(o.dir, file.path)} already exists and memcpy-debug did not create it`, [],
+        'rename or remove it (it may be a memcpy_debug.c copied in by hand), then run instrument again');
+    }
+    changes.push({ kind: 'create', path: file.path, content: file.content, afterSha: sha256(file.content) });
+    created.push(file.path);
+    if (o.dryRun) patches.set(file.path, { before: null, after: file.content });
+  }
+  changes.sort(byPath);
+
+  // A finished earlier run: nothing more to do, or new calls that need a fresh start.
+  if (previous?.state === 'instrumented' && changes.length > 0) {
+    throw new ToolError(ExitCode.PLAN, `${o.dir} is already instrumented, and ${files.length} file(s) have new memcpy calls since`,
+      files.slice(0, 20).map((f) => `${f.path}: ${f.renamed} call site(s)`), `run "memcpy-debug revert ${o.dir}", then instrument again`);
+  }
+  const report: InstrumentReport = {
+    command: 'instrument', dir: o.dir, dryRun: o.dryRun, target, tag, onOverlap,
+    scanned: scan.cFiles.length, parsed, renamed: files.reduce((n, f) => n + f.renamed, 0), sitesByKind,
+    files, includesAdded: files.filter((f) => f.includeAdded).length, build: buildReport, created,
+    notes, warnings, alreadyInstrumented: previous?.state === 'instrumented', resumed,
+    seconds: 0,
+  };
+
+  if (!o.dryRun && changes.length > 0) {
+    const blockers = await preflight(root, changes);
+    if (blockers.length > 0) {
+      throw new ToolError(ExitCode.PLAN, `cannot write ${blockers.length === 1 ? 'a file' : `${blockers.length} files`}`, blockers,
+        'make them writable (chmod u+w), or leave them out with --exclude');
+    }
+    const version = await toolVersion();
+    // Entries of an interrupted run that were already written stay recorded.
+    const kept: ManifestEntry[] = (previous?.files ?? []).filter((f) => !changes.some((c) => c.path === f.path));
+    const manifest = (state: Manifest['state']): Manifest => ({
+      format: 'memcpy-debug-manifest', version: 1, tool: `memcpy-debug ${version}`,
+      createdAt: previous?.createdAt ?? new Date().toISOString(), state,
+      options: { target, tag, onOverlap, buildFile: build ? (build.edits[0]?.path ?? null) : null, excludes: [...excludes] },
+      files: [...kept, ...changes.map(entryOf)].sort(byPath),
+    });
+    await mkdir(join(root, STATE_DIR), { recursive: true });
+    await writeManifest(root, manifest('instrumenting'));
+    try {
+      await applyChanges(root, changes, killHook(ctx));
+    } catch (e) {
+      if (!(e instanceof ApplyError)) throw e;
+      if (e.rolledBack && !previous) await removeManifest(root);
+      throw new ToolError(ExitCode.IO, `writing ${e.path} failed: ${e.message}`,
+        [e.rolledBack ? 'the files written before it were put back; the tree is as it was' : `some files could not be put back: run "memcpy-debug revert ${o.dir}"`]);
+    }
+    await writeManifest(root, manifest('instrumented'));
+  } else if (!o.dryRun && resumed && previous) {
+    await writeManifest(root, { ...previous, state: 'instrumented' });
+  }
+
+  const final = { ...report, seconds: (performance.now() - started) / 1000 };
+  return emitChange(o, ctx, final, changes.length > 0, [...patches].map(([path, p]) => ({ path, ...p })),
+    (quote) => instrumentSummary(final, quote));
+}
+
+/** A modify change from a text and the edits on it. */
+export function modifyChange(path: string, text: string, edits: readonly Edit[]): FileChange {
+  const after = applyEdits(text, edits);
+  return { kind: 'modify', path, beforeSha: sha256(text), afterSha: sha256(after), edits, regions: regionsOf(text, edits) };
+}
+
+async function readBuildFiles(root: string): Promise<BuildFiles> {
+  const out: Record<string, string> = {};
+  for (const name of BUILD_FILE_NAMES) {
+    const text = await readTextIfExists(join(root, name));
+    if (text !== null) out[name] = text;
+  }
+  return out;
+}
+
+export async function existingDir(abs: string, shown: string): Promise<string> {
+  let st;
+  try {
+    st = await stat(abs);
+  } catch {
+    throw new ToolError(ExitCode.USAGE, `${shown}: no such directory`, [], 'give the folder of a C project or kernel subsystem, e.g. fs/btrfs');
+  }
+  if (!st.isDirectory()) throw new ToolError(ExitCode.USAGE, `${shown} is not a directory`, [], 'give the folder that holds the C files');
+  return abs;
+}
+
+/** Test hook: MEMCPY_DEBUG_TEST_KILL_AFTER=N kills the process (SIGKILL) after N files are written. */
+export function killHook(ctx: Context): (count: number) => void {
+  const n = Number(ctx.env.MEMCPY_DEBUG_TEST_KILL_AFTER ?? 0);
+  return n > 0 ? (count) => { if (count >= n) process.kill(process.pid, 'SIGKILL'); } : () => {};
+}

@@ -1,0 +1,99 @@
+// The Kbuild edit: link memcpy_debug.o into the module's composite object with one new line
+// (`btrfs-y += memcpy_debug.o`) after the module's last list assignment, outside conditionals.
+import { BuildFileError, MARKER, identifierOf, insertLineAfter, type BuildEdit } from './build-edit.js';
+import { assignments, insertionPointAfter, makeLines, words, type Assignment } from './make-lines.js';
+
+const OBJ_VAR = /^obj-(y|m|\$[({]CONFIG_[A-Za-z0-9_]+[)}])$/;
+
+interface Composite {
+  readonly name: string;
+  /** Every assignment to name-y, name-objs, name-$(CONFIG_X): the object lists. */
+  readonly lists: Assignment[];
+}
+
+/** True if the text looks like a Kbuild makefile: it assigns obj-y, obj-m or obj-$(CONFIG_X). */
+export function isKbuild(text: string): boolean {
+  return assignments(makeLines(text)).some((a) => OBJ_VAR.test(a.name));
+}
+
+/**
+ * Plans the Kbuild line for `object` (memcpy_debug.o) in `text`, the Kbuild or Makefile at
+ * `path`. `module` picks a composite object when the file builds several.
+ */
+export function planKbuild(path: string, text: string, object: string, module?: string): BuildEdit {
+  const lines = makeLines(text);
+  const all = assignments(lines);
+  const existing = all.find((a) => words(a.value).includes(object) && a.at.code.length > 0);
+  const composites = compositesOf(all);
+
+  let chosen: Composite | undefined;
+  if (module !== undefined) {
+    chosen = composites.find((c) => c.name === module);
+    if (!chosen) {
+      const known = composites.map((c) => c.name).join(', ') || 'none';
+      throw new BuildFileError(path, `no composite object named ${module} (composite objects here: ${known})`,
+        `pick one of them with --module, or add the line yourself and use --no-makefile`);
+    }
+  } else if (composites.length === 1) {
+    chosen = composites[0];
+  } else if (composites.length > 1) {
+    throw new BuildFileError(path, `it builds several composite objects: ${composites.map((c) => c.name).join(', ')}`,
+      `say which one gets the runtime with --module NAME (the line added is "NAME-y += ${object}")`);
+  }
+
+  if (!chosen) {
+    // No composite object: a directory of built-in objects can take one more (obj-y), but a
+    // single-file module cannot without renaming its source.
+    const objs = all.filter((a) => OBJ_VAR.test(a.name));
+    const modules = objs.filter((a) => a.name !== 'obj-y').flatMap((a) => words(a.value)).filter((w) => w.endsWith('.o'));
+    if (objs.length > 0 && modules.length === 0) {
+      const line = `obj-y += ${object}  # ${MARKER}`;
+      const tag = identifierOf(path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : 'builtin');
+      if (existing) return { path, line, edits: [], tag, note: 'already linked into the built-in objects' };
+      const last = objs[objs.length - 1];
+      return {
+        path, line, tag,
+        edits: [insertLineAfter(text, insertionPointAfter(lines, last.at), line, 'build line')],
+        note: `linked into the built-in objects (obj-y) after line ${last.at.line}`,
+      };
+    }
+    const what = modules.length > 0
+      ? `its modules are single-file objects (${modules.join(', ')}); Kbuild cannot add an object to one without renaming its source`
+      : 'it has no obj-y, obj-m or obj-$(CONFIG_...) list';
+    throw new BuildFileError(path, what,
+      `make the module composite (e.g. "obj-m += mymod.o" and "mymod-y := main.o ${object}"), or use --no-makefile and link ${object} yourself`);
+  }
+
+  const useObjs = chosen.lists.every((a) => a.name === `${chosen.name}-objs`);
+  const line = `${chosen.name}-${useObjs ? 'objs' : 'y'} += ${object}  # ${MARKER}`;
+  const tag = identifierOf(chosen.name);
+  if (existing) return { path, line, edits: [], tag, note: `already linked into ${chosen.name}.o` };
+  const last = chosen.lists[chosen.lists.length - 1];
+  const at = insertionPointAfter(lines, last.at);
+  return {
+    path, line, tag,
+    edits: [insertLineAfter(text, at, line, 'build line')],
+    note: `linked into ${chosen.name}.o after line ${at.line}`,
+  };
+}
+
+function compositesOf(all: readonly Assignment[]): Composite[] {
+  const names: string[] = [];
+  for (const a of all) {
+    if (!OBJ_VAR.test(a.name)) continue;
+    for (const w of words(a.value)) {
+      if (w.endsWith('.o') && !names.includes(w.slice(0, -2))) names.push(w.slice(0, -2));
+    }
+  }
+  const out: Composite[] = [];
+  for (const name of names) {
+    const prefix = `${name}-`;
+    const lists = all.filter((a) => a.name.startsWith(prefix) && isListSuffix(a.name.slice(prefix.length)));
+    if (lists.length > 0) out.push({ name, lists });
+  }
+  return out;
+}
+
+function isListSuffix(s: string): boolean {
+  return s === 'y' || s === 'objs' || /^\$[({]CONFIG_[A-Za-z0-9_]+[)}]$/.test(s);
+}

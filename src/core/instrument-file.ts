@@ -1,0 +1,78 @@
+// Instrumenting one C file, from its text to a planned change and what to tell the user.
+import { posix } from 'node:path';
+import { applyEdits, regionsOf } from './edit.js';
+import type { CParser } from './c/parse-c.js';
+import { HEADER_NAME, planCFile } from './c/plan-c-file.js';
+import type { SiteKind } from './c/find-sites.js';
+import { sha256, type ModifyChange } from './plan.js';
+
+/** Kinds left alone without a word: nobody wants a list of the comments that mention memcpy. */
+export const QUIET_KINDS: ReadonlySet<SiteKind> = new Set(['comment', 'string', 'member']);
+
+export interface SiteNote {
+  readonly path: string;
+  /** 1-based. */
+  readonly line: number;
+  readonly kind: SiteKind;
+}
+
+export interface InstrumentedFile {
+  readonly path: string;
+  readonly change: ModifyChange | null;
+  readonly renamed: number;
+  readonly includeAdded: boolean;
+  readonly counts: Readonly<Partial<Record<SiteKind, number>>>;
+  /** Sites left alone that the user may care about (values, redefinitions, ...). */
+  readonly notes: readonly SiteNote[];
+  /** The instrumented text, for rendering a patch; null when unchanged. */
+  readonly after: string | null;
+}
+
+/** The include path of the runtime header from the folder of `path` (both relative to the root). */
+export function headerPathFrom(path: string): string {
+  return posix.relative(posix.dirname(path), HEADER_NAME);
+}
+
+export function instrumentFile(path: string, text: string, parser: CParser): InstrumentedFile {
+  const tree = parser.parse(text);
+  let plan;
+  try {
+    plan = planCFile(text, tree, headerPathFrom(path));
+  } finally {
+    tree.delete();
+  }
+  const counts: Partial<Record<SiteKind, number>> = {};
+  const notes: SiteNote[] = [];
+  const lines = lineIndex(text);
+  for (const s of plan.sites) {
+    counts[s.kind] = (counts[s.kind] ?? 0) + 1;
+    if (!s.rename && !QUIET_KINDS.has(s.kind)) notes.push({ path, line: lines(s.start), kind: s.kind });
+  }
+  const renamed = plan.sites.filter((s) => s.rename).length;
+  if (plan.edits.length === 0) {
+    return { path, change: null, renamed, includeAdded: false, counts, notes, after: null };
+  }
+  const after = applyEdits(text, plan.edits);
+  const change: ModifyChange = {
+    kind: 'modify',
+    path,
+    beforeSha: sha256(text),
+    afterSha: sha256(after),
+    edits: plan.edits,
+    regions: regionsOf(text, plan.edits),
+  };
+  return { path, change, renamed, includeAdded: plan.includeLine !== null, counts, notes, after };
+}
+
+/** Maps an index to its 1-based line number; calls must come in increasing index order. */
+export function lineIndex(text: string): (index: number) => number {
+  let line = 1;
+  let pos = 0;
+  return (index: number) => {
+    for (let i = text.indexOf('\n', pos); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) {
+      line++;
+      pos = i + 1;
+    }
+    return line;
+  };
+}

@@ -1,0 +1,41 @@
+// A plan is the whole change as data: what each file becomes, and how to undo it. Dry-run
+// renders it, apply writes it, the manifest records it; nothing else decides what changes.
+import { createHash } from 'node:crypto';
+import type { Edit, Region } from './edit.js';
+
+/** A file changed in place: `edits` on the text whose hash is `beforeSha`. */
+export interface ModifyChange {
+  readonly kind: 'modify';
+  /** POSIX path relative to the instrumented folder. */
+  readonly path: string;
+  readonly beforeSha: string;
+  readonly afterSha: string;
+  readonly edits: readonly Edit[];
+  /** Undoes the edits on the result, even after the user changed other lines (see edit.ts). */
+  readonly regions: readonly Region[];
+}
+
+export interface CreateChange {
+  readonly kind: 'create';
+  readonly path: string;
+  readonly content: string;
+  readonly afterSha: string;
+}
+
+export interface DeleteChange {
+  readonly kind: 'delete';
+  readonly path: string;
+  /** The content deleted: shown in the patch, and put back if an apply has to roll back. */
+  readonly content: string;
+  readonly beforeSha: string;
+}
+
+export type FileChange = ModifyChange | CreateChange | DeleteChange;
+
+/** SHA-256 of a latin1 text, i.e. of the file's bytes. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'latin1').digest('hex');
+}
+
+export const byPath = (a: { path: string }, b: { path: string }): number =>
+  a.path < b.path ? -1 : a.path > b.path ? 1 : 0;

@@ -1,0 +1,72 @@
+// What a run did (or would do), as data: the text summary and --json are two views of it.
+import type { SiteKind } from './c/find-sites.js';
+import type { SiteNote } from './instrument-file.js';
+import type { OnOverlap, Target } from './runtime.js';
+
+export interface BuildReport {
+  readonly path: string;
+  readonly line: string;
+  /** False when the line was already there. */
+  readonly added: boolean;
+  readonly note: string;
+}
+
+export interface InstrumentReport {
+  readonly command: 'instrument';
+  readonly dir: string;
+  readonly dryRun: boolean;
+  readonly target: Target;
+  readonly tag: string;
+  readonly onOverlap: OnOverlap;
+  /** C files found / read / parsed (those holding the bytes "memcpy"). */
+  readonly scanned: number;
+  readonly parsed: number;
+  readonly renamed: number;
+  readonly sitesByKind: Readonly<Partial<Record<SiteKind, number>>>;
+  readonly files: readonly { readonly path: string; readonly renamed: number; readonly includeAdded: boolean }[];
+  readonly includesAdded: number;
+  readonly build: BuildReport | null;
+  readonly created: readonly string[];
+  /** Sites left alone that deserve a look, with file:line. */
+  readonly notes: readonly SiteNote[];
+  readonly warnings: readonly string[];
+  /** Nothing to do: the tree was instrumented before. */
+  readonly alreadyInstrumented: boolean;
+  /** A run that was cut off was completed. */
+  readonly resumed: boolean;
+  readonly seconds: number;
+}
+
+export type RevertStatus =
+  | 'restored' // exactly the original bytes
+  | 'reverted' // our edits undone, the user's kept
+  | 'partly-reverted' // --force: what could be undone
+  | 'conflict' // left as it is
+  | 'already-original'
+  | 'removed' // a file we had added
+  | 'kept' // a file we had added, changed since: kept
+  | 'missing';
+
+export interface RevertFileReport {
+  readonly path: string;
+  readonly status: RevertStatus;
+  readonly reasons: readonly string[];
+}
+
+export interface RevertReport {
+  readonly command: 'revert';
+  readonly dir: string;
+  readonly dryRun: boolean;
+  /** manifest: undone from the manifest; structural: no manifest, memcpy_debug renamed back. */
+  readonly mode: 'manifest' | 'structural';
+  readonly files: readonly RevertFileReport[];
+  readonly renamedBack: number;
+  readonly manifestRemoved: boolean;
+  readonly warnings: readonly string[];
+  readonly resumed: boolean;
+  readonly seconds: number;
+}
+
+export function addCounts(into: Partial<Record<SiteKind, number>>, from: Partial<Record<SiteKind, number>>): void {
+  for (const [k, v] of Object.entries(from) as [SiteKind, number][]) into[k] = (into[k] ?? 0) + v;
+}

@@ -1,0 +1,44 @@
+// Finds the C files of a tree: *.c and *.h, sorted, as POSIX paths relative to the root.
+// Skipped: hidden folders (.git, .tmp_versions, our own .memcpy-debug), build output folders,
+// Kbuild's generated *.mod.c, symlinks (writing through one edits a file outside the tree),
+// and whatever --exclude names.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import picomatch from 'picomatch';
+
+export interface ScanResult {
+  readonly cFiles: string[];
+  /** Symlinked C files, left alone. */
+  readonly symlinks: string[];
+}
+
+/** Folders that hold a build's output, not sources. */
+const BUILD_OUTPUT_DIRS = new Set(['CMakeFiles', '.deps', '.libs', 'node_modules', '__pycache__']);
+
+export async function scanTree(root: string, excludes: readonly string[], alsoSkip: readonly string[] = []): Promise<ScanResult> {
+  // A pattern without a slash matches a name anywhere, as in .gitignore.
+  const excluded = excludes.length > 0 ? picomatch(excludes as string[], { dot: true, basename: true }) : () => false;
+  const skip = new Set(alsoSkip);
+  const cFiles: string[] = [];
+  const symlinks: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await readdir(rel ? join(root, rel) : root, { withFileTypes: true });
+    // A CMake build folder inside the tree holds generated sources.
+    if (rel && entries.some((e) => e.name === 'CMakeCache.txt')) return;
+    const subdirs: string[] = [];
+    for (const entry of entries) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (excluded(path) || skip.has(path)) continue;
+      if (entry.isDirectory()) {
+        if (!entry.name.startsWith('.') && !BUILD_OUTPUT_DIRS.has(entry.name)) subdirs.push(path);
+      } else if (/\.[ch]$/.test(entry.name) && !entry.name.endsWith('.mod.c')) {
+        if (entry.isFile()) cFiles.push(path);
+        else if (entry.isSymbolicLink()) symlinks.push(path);
+      }
+    }
+    for (const sub of subdirs) await walk(sub);
+  };
+  await walk('');
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return { cFiles: cFiles.sort(byName), symlinks: symlinks.sort(byName) };
+}

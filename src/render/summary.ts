@@ -1,0 +1,102 @@
+// The human summary of a run, for stderr. Says what was done, what was left alone and why,
+// and how to undo it.
+import { LEAVE_DESCRIPTIONS, type LeaveKind, type SiteKind } from '../core/c/find-sites.js';
+import { MANIFEST_PATH } from '../core/manifest.js';
+import type { InstrumentReport, RevertReport, RevertStatus } from '../core/report.js';
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+const RENAME_WORDS: Partial<Record<SiteKind, string>> = {
+  call: 'calls',
+  'macro-call': 'in macro bodies',
+  'unparsed-call': 'in code the parser could not follow, by tokens',
+  alias: 'aliases (#define x memcpy)',
+};
+
+export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => string): string {
+  const out: string[] = [];
+  const would = r.dryRun ? 'would ' : '';
+  if (r.alreadyInstrumented) {
+    out.push(`memcpy-debug: ${r.dir} is already instrumented (${MANIFEST_PATH}); nothing to do.`);
+    out.push(`  undo with: memcpy-debug revert ${quote(r.dir)}`);
+    return out.join('\n') + '\n';
+  }
+  const flavour = `${r.target === 'kernel' ? 'kernel' : 'user-space'} runtime, tag ${r.tag}, on overlap: ${r.onOverlap}`;
+  out.push(`memcpy-debug: ${r.dryRun ? 'dry run, nothing written' : r.resumed ? 'finished an interrupted run on' : 'instrumented'} ${r.dryRun ? `(${r.dir})` : r.dir} (${flavour})`);
+  const how = (Object.keys(RENAME_WORDS) as SiteKind[])
+    .filter((k) => r.sitesByKind[k])
+    .map((k) => `${r.sitesByKind[k]} ${RENAME_WORDS[k]}`);
+  out.push(`  ${plural(r.renamed, 'call site')} ${would}renamed to memcpy_debug in ${plural(r.files.length, 'file')}` +
+    (how.length > 0 ? ` (${how.join(', ')})` : ''));
+  out.push(`  ${plural(r.includesAdded, 'include')} ${would}added; ${r.scanned} C files scanned, ${r.parsed} parsed`);
+  if (r.build) {
+    out.push(r.build.added
+      ? `  ${r.build.path}: ${would}add "${r.build.line.replace(/\s+#.*$/, '')}" (${r.build.note})`
+      : `  ${r.build.path}: ${r.build.note}`);
+  }
+  if (r.created.length > 0) out.push(`  ${would}add ${r.created.join(', ')}`);
+  const left = leftAlone(r.sitesByKind);
+  if (left) out.push(`  left alone: ${left}`);
+  if (r.notes.length > 0) {
+    out.push(`  ${plural(r.notes.length, 'site')} left alone that deserve a look:`);
+    const shown = r.notes.slice(0, 40);
+    for (const n of shown) out.push(`    ${n.path}:${n.line}: ${LEAVE_DESCRIPTIONS[n.kind as LeaveKind] ?? n.kind}`);
+    if (r.notes.length > shown.length) out.push(`    ... and ${r.notes.length - shown.length} more (--json lists them all)`);
+  }
+  for (const w of r.warnings) out.push(`  warning: ${w}`);
+  if (!r.dryRun && r.renamed + r.created.length > 0) {
+    out.push(`  recorded in ${MANIFEST_PATH}; undo with: memcpy-debug revert ${quote(r.dir)}`);
+  }
+  out.push(`  (${r.seconds.toFixed(2)} s)`);
+  return out.join('\n') + '\n';
+}
+
+function leftAlone(byKind: Partial<Record<SiteKind, number>>): string {
+  const kinds = Object.keys(LEAVE_DESCRIPTIONS) as LeaveKind[];
+  return kinds.filter((k) => byKind[k]).map((k) => `${byKind[k]} ${SHORT[k]}`).join(', ');
+}
+
+const SHORT: Record<LeaveKind, string> = {
+  comment: 'in comments',
+  string: 'in strings',
+  member: 'struct members',
+  declaration: 'declarations of memcpy',
+  redefinition: 'in #define/#undef memcpy',
+  bypass: '(memcpy)(...) bypasses',
+  value: 'used as values',
+  unclassified: 'unclassified',
+};
+
+const STATUS_WORDS: Record<RevertStatus, string> = {
+  restored: 'restored byte for byte',
+  reverted: 'our edits undone, later edits kept',
+  'partly-reverted': 'partly reverted (--force)',
+  conflict: 'CONFLICT, left as it is',
+  'already-original': 'already original',
+  removed: 'removed',
+  kept: 'kept: changed since instrument',
+  missing: 'missing',
+};
+
+export function revertSummary(r: RevertReport): string {
+  const out: string[] = [];
+  const count = (s: RevertStatus) => r.files.filter((f) => f.status === s).length;
+  const verb = r.dryRun ? 'dry run, nothing written' : 'reverted';
+  out.push(`memcpy-debug: ${verb} (${r.dir})${r.mode === 'structural' ? ': no manifest, so a structural undo (memcpy_debug calls renamed back, our includes, build line and runtime files removed)' : ''}`);
+  if (r.resumed) out.push('  finished a revert that was cut off');
+  const parts = (Object.keys(STATUS_WORDS) as RevertStatus[]).filter((s) => count(s) > 0).map((s) => `${count(s)} ${STATUS_WORDS[s]}`);
+  out.push(`  ${plural(r.files.length, 'file')}: ${parts.join('; ') || 'nothing to do'}`);
+  if (r.mode === 'structural') out.push(`  ${plural(r.renamedBack, 'call site')} renamed back to memcpy`);
+  for (const f of r.files) {
+    if (f.status === 'conflict' || f.status === 'partly-reverted' || f.status === 'kept' || f.status === 'missing') {
+      out.push(`  ${f.path}: ${STATUS_WORDS[f.status]}`);
+      for (const why of f.reasons) out.push(`    ${why}`);
+    }
+  }
+  for (const w of r.warnings) out.push(`  warning: ${w}`);
+  if (!r.dryRun && r.mode === 'manifest') {
+    out.push(r.manifestRemoved ? `  ${MANIFEST_PATH} removed` : `  ${MANIFEST_PATH} kept for the files not reverted; fix them and run revert again, or use --force`);
+  }
+  out.push(`  (${r.seconds.toFixed(2)} s)`);
+  return out.join('\n') + '\n';
+}
