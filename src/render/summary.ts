@@ -15,7 +15,7 @@ const RENAME_WORDS: Partial<Record<SiteKind, string>> = {
 
 export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => string): string {
   const out: string[] = [];
-  const would = r.dryRun ? 'would ' : '';
+  const done = (verb: string) => (r.dryRun ? `would be ${verb}` : verb);
   if (r.alreadyInstrumented) {
     out.push(`memcpy-debug: ${r.dir} is already instrumented (${MANIFEST_PATH}); nothing to do.`);
     out.push(`  undo with: memcpy-debug revert ${quote(r.dir)}`);
@@ -26,15 +26,15 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
   const how = (Object.keys(RENAME_WORDS) as SiteKind[])
     .filter((k) => r.sitesByKind[k])
     .map((k) => `${r.sitesByKind[k]} ${RENAME_WORDS[k]}`);
-  out.push(`  ${plural(r.renamed, 'call site')} ${would}renamed to memcpy_debug in ${plural(r.files.length, 'file')}` +
+  out.push(`  ${plural(r.renamed, 'call site')} ${done('renamed')} to memcpy_debug in ${plural(r.files.length, 'file')}` +
     (how.length > 0 ? ` (${how.join(', ')})` : ''));
-  out.push(`  ${plural(r.includesAdded, 'include')} ${would}added; ${r.scanned} C files scanned, ${r.parsed} parsed`);
+  out.push(`  ${plural(r.includesAdded, 'include')} ${done('added')}; ${r.scanned} C files scanned, ${r.parsed} parsed`);
   if (r.build) {
     out.push(r.build.added
-      ? `  ${r.build.path}: ${would}add "${r.build.line.replace(/\s+#.*$/, '')}" (${r.build.note})`
+      ? `  ${r.build.path}: "${r.build.line.replace(/\s+#.*$/gm, '').replaceAll('\n', '", "')}" ${done('added')} (${r.build.note})`
       : `  ${r.build.path}: ${r.build.note}`);
   }
-  if (r.created.length > 0) out.push(`  ${would}add ${r.created.join(', ')}`);
+  if (r.created.length > 0) out.push(`  ${r.created.join(', ')} ${done('added')}`);
   const left = leftAlone(r.sitesByKind);
   if (left) out.push(`  left alone: ${left}`);
   if (r.notes.length > 0) {

@@ -7,8 +7,9 @@ export interface MakeLine {
   readonly start: number;
   /** Index just past the line ending of the last physical line (or the end of the text). */
   readonly end: number;
-  /** 1-based number of the first physical line. */
+  /** 1-based numbers of the first and the last physical line. */
   readonly line: number;
+  readonly lastLine: number;
   /** The logical line: continuations joined with one space, comment removed, trimmed. */
   readonly code: string;
   /** Conditional nesting depth at this line (an `ifeq` line itself is at the outer depth). */
@@ -61,7 +62,7 @@ export function makeLines(text: string): MakeLine[] {
       else if (/^else\b/.test(code)) lineDepth = depth - 1;
       if (code !== '') inRule = isRuleLine(code);
     }
-    out.push({ start, end: pos, line: first, code, depth: lineDepth, recipe });
+    out.push({ start, end: pos, line: first, lastLine: lineNo - 1, code, depth: lineDepth, recipe });
   }
   return out;
 }

@@ -73,7 +73,7 @@ export function planCMake(path: string, text: string, cFiles: readonly string[],
 }
 
 function asLine(c: Command): MakeLine {
-  return { start: 0, end: c.end, line: c.line, code: '', depth: 0, recipe: false };
+  return { start: 0, end: c.end, line: c.line, lastLine: c.line, code: '', depth: 0, recipe: false };
 }
 
 /** The commands of a CMakeLists.txt with their unquoted arguments. Enough for lists of sources. */

@@ -54,7 +54,7 @@ export function planKbuild(path: string, text: string, object: string, module?: 
       return {
         path, line, tag,
         edits: [insertLineAfter(text, insertionPointAfter(lines, last.at), line, 'build line')],
-        note: `linked into the built-in objects (obj-y) after line ${last.at.line}`,
+        note: `linked into the built-in objects (obj-y) after line ${insertionPointAfter(lines, last.at).lastLine}`,
       };
     }
     const what = modules.length > 0
@@ -73,7 +73,7 @@ export function planKbuild(path: string, text: string, object: string, module?: 
   return {
     path, line, tag,
     edits: [insertLineAfter(text, at, line, 'build line')],
-    note: `linked into ${chosen.name}.o after line ${at.line}`,
+    note: `linked into ${chosen.name}.o after line ${at.lastLine}`,
   };
 }
 
