@@ -18,25 +18,25 @@ for (const name of cases) {
     test('instrument gives the after tree, byte for byte', async () => {
       const tmp = await tempDir();
       try {
-        await copyTree(join(dir, 'before'), join(tmp, 'tree'));
-        const r = runCli(['instrument', 'tree', ...args], { cwd: tmp });
+        await copyTree(join(dir, 'before'), join(tmp, name));
+        const r = runCli(['instrument', name, ...args], { cwd: tmp });
         assert.equal(r.status, 0, r.stderr);
         if (process.env.UPDATE_FIXTURES) {
           await removeTree(join(dir, 'after'));
-          await copyTree(join(tmp, 'tree'), join(dir, 'after'));
+          await copyTree(join(tmp, name), join(dir, 'after'));
           await removeTree(join(dir, 'after', '.memcpy-debug'));
         }
-        assert.deepEqual(await treeDiff(join(tmp, 'tree'), join(dir, 'after')), []);
+        assert.deepEqual(await treeDiff(join(tmp, name), join(dir, 'after')), []);
 
-        const again = runCli(['instrument', 'tree', ...args], { cwd: tmp });
+        const again = runCli(['instrument', name, ...args], { cwd: tmp });
         assert.equal(again.status, 0, again.stderr);
         assert.match(again.stderr, /already instrumented/);
-        assert.deepEqual(await treeDiff(join(tmp, 'tree'), join(dir, 'after')), []);
+        assert.deepEqual(await treeDiff(join(tmp, name), join(dir, 'after')), []);
 
-        const back = runCli(['revert', 'tree'], { cwd: tmp });
+        const back = runCli(['revert', name], { cwd: tmp });
         assert.equal(back.status, 0, back.stderr);
-        assert.deepEqual(await treeDiff(join(tmp, 'tree'), join(dir, 'before')), []);
-        assert.equal(existsSync(join(tmp, 'tree', '.memcpy-debug')), false, 'the state folder is gone');
+        assert.deepEqual(await treeDiff(join(tmp, name), join(dir, 'before')), []);
+        assert.equal(existsSync(join(tmp, name, '.memcpy-debug')), false, 'the state folder is gone');
       } finally {
         await removeTree(tmp);
       }
@@ -45,10 +45,10 @@ for (const name of cases) {
     test('the dry-run patch applies with git apply and patch -p1 and gives the same tree', async () => {
       const tmp = await tempDir();
       try {
-        await copyTree(join(dir, 'before'), join(tmp, 'tree'));
-        const r = runCli(['instrument', 'tree', '--dry-run', ...args], { cwd: tmp });
+        await copyTree(join(dir, 'before'), join(tmp, name));
+        const r = runCli(['instrument', name, '--dry-run', ...args], { cwd: tmp });
         assert.equal(r.status, 0, r.stderr);
-        assert.deepEqual(await treeDiff(join(tmp, 'tree'), join(dir, 'before')), [], 'dry run wrote nothing');
+        assert.deepEqual(await treeDiff(join(tmp, name), join(dir, 'before')), [], 'dry run wrote nothing');
         for (const [tool, toolArgs] of [['git', ['apply', '-']], ['patch', ['-p1', '-s']]] as const) {
           const copy = join(tmp, tool);
           await copyTree(join(dir, 'before'), copy);

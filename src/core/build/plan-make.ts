@@ -45,7 +45,7 @@ export function planMake(path: string, text: string, cFiles: readonly string[], 
   const addLines = chosen.map((l) => `${l.assignment.name} += ${runtimeStem}${l.suffix}  # ${MARKER}`);
   const line = addLines.join('\n');
   const tag = identifierOf(tagHint);
-  const note = `added to ${chosen.map((l) => l.assignment.name).join(' and ')}`;
+  const note = `added to ${chosen.map((l) => `${l.assignment.name} after line ${insertionPointAfter(lines, l.assignment.at).lastLine}`).join(' and ')}`;
   if (existing) return { path, line, edits: [], tag, note: `${runtimeStem} is already in the build (${chosen.map((l) => l.assignment.name).join(', ')})` };
 
   const edits: Edit[] = chosen.map((l, i) =>
