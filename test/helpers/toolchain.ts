@@ -1,0 +1,33 @@
+// The real toolchain the tests build with: gcc, and the Kbuild of Debian's linux-headers package.
+// .ci/run installs both; elsewhere, scripts/install-test-deps.sh does.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from './cli.js';
+
+/** The Kbuild tree of an installed linux-headers-*-amd64 package, or null. */
+export function kbuildDir(): string | null {
+  if (!existsSync('/usr/src')) return null;
+  const dirs = readdirSync('/usr/src').filter((d) => /^linux-headers-.*-amd64$/.test(d)).sort();
+  const dir = dirs.length > 0 ? join('/usr/src', dirs[dirs.length - 1]) : null;
+  return dir && existsSync(join(dir, 'Makefile')) ? dir : null;
+}
+
+/**
+ * Why a test needing `what` cannot run here, or undefined when it can. In CI a missing
+ * toolchain is a failure, never a skip.
+ */
+export function missing(what: 'kbuild' | 'gcc' | 'cmake'): string | undefined {
+  const ok = what === 'kbuild' ? kbuildDir() !== null : run(what, ['--version'], '.').status === 0;
+  if (ok) return undefined;
+  if (process.env.CI) throw new Error(`${what} is missing; .ci/run installs it`);
+  return `${what} is not installed (scripts/install-test-deps.sh installs it)`;
+}
+
+/** Builds an out-of-tree module; returns the exit status and the warning lines. */
+export function buildModule(dir: string, extra: readonly string[] = []): { status: number | null; warnings: string[]; output: string } {
+  const kb = kbuildDir();
+  if (!kb) throw new Error('no Kbuild');
+  const r = run('make', ['-C', kb, `M=${dir}`, '-j2', ...extra, 'modules'], dir);
+  const warnings = r.output.split('\n').filter((l) => /warning:|error:/.test(l)).map((l) => l.replace(dir, '<M>'));
+  return { status: r.status, warnings, output: r.output };
+}
