@@ -1,0 +1,112 @@
+// --dry-run: git's patch format on stdout, the summary on stderr, nothing written (not even an
+// mtime), colour only when asked or on a terminal, --stat, --output, --exit-code.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BIN, copyTree, FIXTURES, removeTree, run, runCli, tempDir } from './helpers/cli.js';
+
+/** Every path under `dir` (folders too) with its mtime, to prove nothing was touched. */
+async function mtimes(dir: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const walk = async (rel: string) => {
+    const abs = join(dir, rel);
+    out.set(rel, (await stat(abs)).mtimeMs);
+    for (const e of await readdir(abs, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(join(rel, e.name));
+      else out.set(join(rel, e.name), (await stat(join(abs, e.name))).mtimeMs);
+    }
+  };
+  await walk('');
+  return out;
+}
+
+/** Runs the CLI with its stdout on a pseudo-terminal (util-linux script), as a user at a shell. */
+function runOnTerminal(args: readonly string[], cwd: string, env: Record<string, string>): string {
+  const cmd = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  const r = spawnSync('script', ['-qec', `${cmd} 2>/dev/null`, '/dev/null'], { cwd, env: { ...process.env, TERM: 'xterm', ...env } });
+  return r.stdout.toString();
+}
+
+describe('instrument --dry-run', () => {
+  let tmp: string;
+  before(async () => {
+    tmp = await tempDir();
+    await copyTree(join(FIXTURES, 'c-rules', 'before'), join(tmp, 'c-rules'));
+  });
+  after(async () => {
+    await removeTree(tmp);
+  });
+
+  test('prints a git-format patch on stdout, the summary on stderr, and writes nothing', async () => {
+    const snapshot = await mtimes(tmp);
+    const r = runCli(['instrument', 'c-rules', '--dry-run'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    const patch = r.stdout.toString('latin1');
+    assert.match(patch, /^diff --git a\/Makefile b\/Makefile\n--- a\/Makefile\n\+\+\+ b\/Makefile\n@@ /);
+    assert.match(patch, /^diff --git a\/memcpy_debug\.c b\/memcpy_debug\.c\nnew file mode 100644\n--- \/dev\/null\n\+\+\+ b\/memcpy_debug\.c\n@@ -0,0 \+1,\d+ @@/m);
+    assert.match(patch, /^\\ No newline at end of file$/m);
+    assert.match(patch, /^\+#include "\.\.\/memcpy_debug\.h"$/m, 'paths relative to DIR, includes relative to the file');
+    assert.match(patch, /^\+#include "memcpy_debug\.h"\r$/m, 'the CRLF file keeps CRLF');
+    assert.match(patch, /caf\xe9/, 'Latin-1 bytes come through as they are');
+    const files = [...patch.matchAll(/^diff --git a\/(\S+) /gm)].map((m) => m[1]);
+    assert.deepEqual(files, [...files].sort(), 'files sorted');
+    assert.match(r.stderr, /dry run, nothing written/);
+    assert.deepEqual(await mtimes(tmp), snapshot, 'no file, folder or mtime changed');
+  });
+
+  test('colour: never by default on a pipe, always on request, on a terminal unless NO_COLOR', () => {
+    const plain = runCli(['instrument', 'c-rules', '--dry-run'], { cwd: tmp }).stdout.toString();
+    assert.doesNotMatch(plain, /\x1b\[/);
+    const forced = runCli(['instrument', 'c-rules', '--dry-run', '--color=always'], { cwd: tmp }).stdout.toString();
+    assert.match(forced, /\x1b\[32m\+\tmemcpy_debug\(/);
+    assert.match(forced, /\x1b\[31m-\tmemcpy\(/);
+    const never = runCli(['instrument', 'c-rules', '--dry-run', '--color=never'], { cwd: tmp, env: { FORCE_COLOR: '1' } }).stdout.toString();
+    assert.doesNotMatch(never, /\x1b\[/);
+
+    const onTty = runOnTerminal(['instrument', 'c-rules', '--dry-run'], tmp, {});
+    assert.match(onTty, /\x1b\[32m\+/);
+    const noColor = runOnTerminal(['instrument', 'c-rules', '--dry-run'], tmp, { NO_COLOR: '1' });
+    assert.match(noColor, /^diff --git/m);
+    assert.doesNotMatch(noColor, /\x1b\[/);
+  });
+
+  test('--stat prints a diffstat; --output writes the patch to a file', async () => {
+    const st = runCli(['instrument', 'c-rules', '--dry-run', '--stat'], { cwd: tmp });
+    assert.equal(st.status, 0, st.stderr);
+    const out = st.stdout.toString();
+    assert.match(out, /^ calls\.c +\| +19 \++-+$/m);
+    assert.match(out, /^ memcpy_debug\.h +\| +\d+ \++$/m);
+    // The same totals as git's own diffstat of the fixture's before and after trees.
+    const git = run('git', ['diff', '--no-index', '--numstat', 'before', 'after'], join(FIXTURES, 'c-rules')).output.trim().split('\n');
+    const [added, removed] = git.map((l) => l.split('\t').map(Number)).reduce(([a, d], [x, y]) => [a + x, d + y], [0, 0]);
+    assert.ok(out.endsWith(` ${git.length} files changed, ${added} insertions(+), ${removed} deletions(-)\n`), out);
+
+    const full = runCli(['instrument', 'c-rules', '--dry-run'], { cwd: tmp }).stdout;
+    const o = runCli(['instrument', 'c-rules', '--dry-run', '--output', 'change.patch'], { cwd: tmp });
+    assert.equal(o.status, 0, o.stderr);
+    assert.equal(o.stdout.length, 0);
+    assert.deepEqual(await readFile(join(tmp, 'change.patch')), full);
+  });
+
+  test('--exit-code: 1 with changes, 0 without', async () => {
+    assert.equal(runCli(['instrument', 'c-rules', '--dry-run', '--exit-code'], { cwd: tmp }).status, 1);
+    assert.equal(runCli(['instrument', 'c-rules', '--dry-run'], { cwd: tmp }).status, 0);
+    const done = join(tmp, 'done');
+    await copyTree(join(FIXTURES, 'c-rules', 'after'), done);
+    const r = runCli(['instrument', 'done', '--dry-run', '--exit-code', '--target', 'kernel'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.length, 0);
+  });
+
+  test('--json: the summary as data', () => {
+    const r = runCli(['instrument', 'c-rules', '--dry-run', '--json', '--output', 'p.patch'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout.toString()) as { renamed: number; files: unknown[]; notes: { path: string; line: number; kind: string }[] };
+    assert.equal(j.renamed, 28);
+    assert.equal(j.files.length, 13);
+    assert.ok(j.notes.some((n) => n.path === 'values.c' && n.line === 5 && n.kind === 'value'));
+    assert.equal(runCli(['instrument', 'c-rules', '--dry-run', '--json'], { cwd: tmp }).status, 2, 'patch and JSON cannot share stdout');
+  });
+});
