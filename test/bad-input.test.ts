@@ -1,0 +1,113 @@
+// Bad input gets a clear message, a non-zero exit, and no write at all.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { BIN, copyTree, FIXTURES, readTree, removeTree, runCli, tempDir } from './helpers/cli.js';
+
+let tmp: string;
+let tree: string;
+beforeEach(async () => {
+  tmp = await tempDir();
+  tree = join(tmp, 'mcdemo');
+  await copyTree(join(FIXTURES, 'kernel-module', 'before'), tree);
+});
+afterEach(async () => {
+  await chmod(join(tree, 'ring.c'), 0o644).catch(() => {});
+  await removeTree(tmp);
+});
+
+/** Runs instrument and checks the exit code, the message, and that the tree did not change. */
+async function refuses(args: readonly string[], code: number, message: RegExp): Promise<string> {
+  const snapshot = await readTree(tmp);
+  const r = runCli(['instrument', ...args], { cwd: tmp });
+  assert.equal(r.status, code, r.stderr);
+  assert.match(r.stderr, message);
+  assert.equal(r.stdout.length, 0);
+  assert.deepEqual(await readTree(tmp), snapshot, 'nothing written');
+  return r.stderr;
+}
+
+describe('bad input', () => {
+  test('a missing folder, a file, a folder without C files', async () => {
+    await refuses(['nowhere'], 2, /error: nowhere: no such directory\nhint: /);
+    await refuses(['mcdemo/main.c'], 2, /error: mcdemo\/main\.c is not a directory/);
+    await mkdir(join(tmp, 'empty'));
+    await writeFile(join(tmp, 'empty', 'README'), 'no C here\n');
+    await refuses(['empty'], 2, /error: no C files \(\*\.c, \*\.h\) under empty/);
+  });
+
+  test('a read-only file that would change: named, with the fix', async () => {
+    await chmod(join(tree, 'ring.c'), 0o444);
+    await refuses(['mcdemo'], 3, /error: cannot write a file\n  ring\.c: the file is read-only\nhint: make them writable \(chmod u\+w\), or leave them out with --exclude/);
+    // Left out, the rest is instrumented.
+    const r = runCli(['instrument', 'mcdemo', '--exclude', 'ring.c'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  test('an unreadable file', { skip: process.getuid?.() !== 0 ? 'runs as root to drop to another user' : undefined }, async () => {
+    // Root reads everything, so this runs as nobody on a tree nobody may write but not read in part.
+    await chmod(tmp, 0o777);
+    await chmod(tree, 0o777);
+    for (const p of ['main.c', 'ring.c', 'ring.h', 'stats.c', 'Makefile']) await chmod(join(tree, p), 0o666);
+    await chmod(join(tree, 'lib'), 0o777);
+    await chmod(join(tree, 'lib', 'copy.c'), 0o666);
+    await chmod(join(tree, 'ring.c'), 0o000);
+    const snapshot = await readTree(tree).catch(() => null);
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'instrument', 'mcdemo'], { cwd: tmp, env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.status, 3, r.stderr.toString());
+    assert.match(r.stderr.toString(), /error: cannot instrument mcdemo: a file is unusable\n  ring\.c: cannot read: EACCES/);
+    await chmod(join(tree, 'ring.c'), 0o644);
+    if (snapshot) assert.deepEqual(await readTree(tree), snapshot);
+  });
+
+  test('a binary file that mentions memcpy', async () => {
+    await writeFile(join(tree, 'blob.c'), Buffer.from('memcpy\0\x01\x02\0binary', 'latin1'));
+    await refuses(['mcdemo'], 3, /blob\.c: not a text file \(it holds NUL bytes\)/);
+  });
+
+  test('a runtime file name already taken', async () => {
+    await writeFile(join(tree, 'memcpy_debug.c'), '/* my own */\n');
+    await refuses(['mcdemo'], 3, /error: mcdemo\/memcpy_debug\.c already exists and memcpy-debug did not create it\nhint: rename or remove it/);
+  });
+
+  test('a Kbuild makefile with several modules needs --module; one it cannot read needs --no-makefile', async () => {
+    await writeFile(join(tree, 'Makefile'), 'obj-m += a.o b.o\na-y := main.o\nb-y := ring.o\n');
+    await refuses(['mcdemo'], 3, /error: cannot add the runtime to mcdemo\/Makefile: it builds several composite objects: a, b\nhint: say which one gets the runtime with --module NAME/);
+    await refuses(['mcdemo', '--module', 'c'], 3, /no composite object named c \(composite objects here: a, b\)/);
+    assert.equal(runCli(['instrument', 'mcdemo', '--module', 'b', '--dry-run'], { cwd: tmp }).status, 0);
+
+    await writeFile(join(tree, 'Makefile'), 'obj-m += mcdemo.o\n');
+    await refuses(['mcdemo'], 3, /its modules are single-file objects \(mcdemo\.o\)[^\n]*\nhint: make the module composite/);
+    const r = runCli(['instrument', 'mcdemo', '--no-makefile'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  test('a user-space makefile without a list of sources', async () => {
+    await writeFile(join(tree, 'Makefile'), 'all:\n\t$(CC) -o demo *.c\n');
+    await refuses(['mcdemo', '--target', 'user'], 3, /found no variable that lists the C sources[^\n]*\nhint: add memcpy_debug\.c to the sources yourself and use --no-makefile/);
+  });
+
+  test('a damaged manifest', async () => {
+    assert.equal(runCli(['instrument', 'mcdemo'], { cwd: tmp }).status, 0);
+    await writeFile(join(tree, '.memcpy-debug', 'manifest.json'), '{ "format": "memcpy-debug-manifest", ');
+    const r = runCli(['revert', 'mcdemo'], { cwd: tmp });
+    assert.equal(r.status, 3);
+    assert.match(r.stderr, /error: \.memcpy-debug\/manifest\.json is damaged: not valid JSON/);
+  });
+
+  test('usage errors', () => {
+    for (const [args, message] of [
+      [['instrument'], /Not enough non-option arguments/],
+      [['instrument', 'mcdemo', '--frobnicate'], /Unknown argument: frobnicate/],
+      [['instrument', 'mcdemo', '--stat'], /--stat goes with --dry-run/],
+      [['frobnicate', 'mcdemo'], /Unknown arguments: frobnicate, mcdemo/],
+      [['instrument', 'mcdemo', '--target', 'user', '--on-overlap', 'bug'], /--on-overlap bug is not available for the user runtime/],
+    ] as const) {
+      const r = runCli(args, { cwd: tmp });
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+  });
+});
