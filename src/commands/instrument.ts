@@ -6,19 +6,21 @@ import { BuildFileError } from '../core/build/build-edit.js';
 import { BUILD_FILE_NAMES, detectTarget, planBuild, type BuildFiles, type BuildPlan } from '../core/build/plan-build.js';
 import type { SiteKind } from '../core/c/find-sites.js';
 import { applyEdits, regionsOf, type Edit } from '../core/edit.js';
-import { instrumentFile, type SiteNote } from '../core/instrument-file.js';
+import type { SiteNote } from '../core/instrument-file.js';
 import { entryOf, STATE_DIR, type Manifest, type ManifestEntry } from '../core/manifest.js';
-import { byPath, sha256, type FileChange } from '../core/plan.js';
+import { byPath, sha256, type FileChange, type ModifyChange } from '../core/plan.js';
 import { addCounts, type BuildReport, type InstrumentReport } from '../core/report.js';
 import { ON_OVERLAP, renderRuntime, RUNTIME_FILES, type OnOverlap, type Target } from '../core/runtime.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
 import type { Context } from '../cli/context.js';
 import { applyChanges, ApplyError, preflight } from '../io/apply.js';
-import { loadCParser, loadTemplates, toolVersion } from '../io/assets.js';
-import { readText, readTextIfExists } from '../io/files.js';
+import { loadTemplates, toolVersion } from '../io/assets.js';
+import { readTextIfExists } from '../io/files.js';
+import { planFiles } from '../io/plan-files.js';
+import { progressLine } from './progress.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
-import { emitChange, type OutputOptions } from './output.js';
+import { emitChange, type FileTexts, type OutputOptions } from './output.js';
 import { instrumentSummary } from '../render/summary.js';
 
 export interface InstrumentOptions extends OutputOptions {
@@ -67,40 +69,27 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   const tag = previous?.options.tag ?? build?.tag ?? basename(root).replace(/[^A-Za-z0-9_]/g, '_');
 
   // The C files: read, prefilter by bytes, parse only those that mention memcpy.
-  const parser = await loadCParser();
+  const progress = progressLine(ctx, scan.cFiles.length);
+  const outcomes = await planFiles({ root, paths: scan.cFiles, withPatch: o.dryRun }, progress.update);
+  progress.done();
   const changes: FileChange[] = [];
-  const patches = new Map<string, { before: string | null; after: string | null }>();
+  const patches: FileTexts[] = [];
   const problems: string[] = [];
   const sitesByKind: Partial<Record<SiteKind, number>> = {};
   const notes: SiteNote[] = [];
   const files: { path: string; renamed: number; includeAdded: boolean }[] = [];
   let parsed = 0;
-  try {
-    for (const path of scan.cFiles) {
-      let text: string;
-      try {
-        text = await readText(join(root, path));
-      } catch (e) {
-        problems.push(`${path}: cannot read: ${(e as Error).message}`);
-        continue;
-      }
-      if (!text.includes('memcpy')) continue;
-      if (text.includes('\0')) {
-        problems.push(`${path}: not a text file (it holds NUL bytes)`);
-        continue;
-      }
-      parsed++;
-      const r = instrumentFile(path, text, parser);
-      addCounts(sitesByKind, r.counts);
-      notes.push(...r.notes);
-      if (r.change) {
-        changes.push(r.change);
-        files.push({ path, renamed: r.renamed, includeAdded: r.includeAdded });
-        if (o.dryRun) patches.set(path, { before: text, after: r.after });
-      }
-    }
-  } finally {
-    parser.delete();
+  for (const r of outcomes) {
+    if ('problem' in r) problems.push(`${r.path}: ${r.problem}`);
+    if (!('planned' in r)) continue;
+    parsed++;
+    const p = r.planned;
+    addCounts(sitesByKind, p.counts);
+    notes.push(...p.notes);
+    if (!p.change) continue;
+    changes.push(p.change);
+    files.push({ path: p.path, renamed: p.renamed, includeAdded: p.includeAdded });
+    if (r.patch !== null) patches.push({ path: p.path, patch: r.patch });
   }
   if (problems.length > 0) {
     throw new ToolError(ExitCode.PLAN, `cannot instrument ${o.dir}: ${problems.length === 1 ? 'a file is' : `${problems.length} files are`} unusable`, problems,
@@ -116,7 +105,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     if (b.edits.length === 0) continue;
     const change = modifyChange(b.path, text, b.edits);
     changes.push(change);
-    if (o.dryRun) patches.set(b.path, { before: text, after: applyEdits(text, b.edits) });
+    if (o.dryRun) patches.push({ path: b.path, before: text, after: applyEdits(text, b.edits), regions: change.regions });
   }
 
   // The runtime files: ours if the manifest says so or they are identical; anything else there is the user's.
@@ -132,7 +121,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     }
     changes.push({ kind: 'create', path: file.path, content: file.content, afterSha: sha256(file.content) });
     created.push(file.path);
-    if (o.dryRun) patches.set(file.path, { before: null, after: file.content });
+    if (o.dryRun) patches.push({ path: file.path, before: null, after: file.content });
   }
   changes.sort(byPath);
 
@@ -179,13 +168,12 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     await writeManifest(root, { ...previous, state: 'instrumented' });
   }
 
-  const final = { ...report, seconds: (performance.now() - started) / 1000 };
-  return emitChange(o, ctx, final, changes.length > 0, [...patches].map(([path, p]) => ({ path, ...p })),
-    (quote) => instrumentSummary(final, quote));
+  return emitChange(o, ctx, report, started, changes.length > 0, patches,
+    (r, quote) => instrumentSummary(r, quote));
 }
 
 /** A modify change from a text and the edits on it. */
-export function modifyChange(path: string, text: string, edits: readonly Edit[]): FileChange {
+export function modifyChange(path: string, text: string, edits: readonly Edit[]): ModifyChange {
   const after = applyEdits(text, edits);
   return { kind: 'modify', path, beforeSha: sha256(text), afterSha: sha256(after), edits, regions: regionsOf(text, edits) };
 }

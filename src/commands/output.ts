@@ -4,6 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { painter, type ColorMode, type Context } from '../cli/context.js';
 import { ExitCode, type ExitCodeValue } from '../cli/errors.js';
+import type { Region } from '../core/edit.js';
+import { asPatchPath } from '../io/plan-files.js';
 import { colourPatch, diffstatOf, filePatch, renderDiffstat } from '../render/patch.js';
 
 export interface OutputOptions {
@@ -20,29 +22,33 @@ export interface OutputOptions {
   readonly color: ColorMode;
 }
 
-export interface FileTexts {
-  readonly path: string;
-  readonly before: string | null;
-  readonly after: string | null;
-}
-
-/** Paths are JS strings; the patch is latin1 text, so a path goes in as its UTF-8 bytes. */
-const asBytes = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+/** A file's change for the patch: its texts, or its patch already rendered (by a worker). */
+export type FileTexts =
+  | {
+    readonly path: string;
+    readonly before: string | null;
+    readonly after: string | null;
+    /** The changed lines, when known: the patch is then built from them instead of a diff. */
+    readonly regions?: readonly Region[];
+  }
+  | { readonly path: string; readonly patch: string };
 
 export function renderPatch(files: readonly FileTexts[]): string {
   return [...files]
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    .map((f) => filePatch(asBytes(f.path), f.before, f.after))
+    .map((f) => ('patch' in f ? f.patch : filePatch(asPatchPath(f.path), f.before, f.after, f.regions)))
     .join('');
 }
 
-export async function emitChange(
+/** Prints the patch and the report; `report.seconds` is set here, when all the work is done. */
+export async function emitChange<R extends { seconds: number }>(
   o: OutputOptions,
   ctx: Context,
-  report: object,
+  report: R,
+  started: number,
   hasChanges: boolean,
   files: readonly FileTexts[],
-  summary: (quote: (s: string) => string) => string,
+  summary: (report: R, quote: (s: string) => string) => string,
 ): Promise<ExitCodeValue> {
   if (o.dryRun) {
     const patch = renderPatch(files);
@@ -55,8 +61,9 @@ export async function emitChange(
       ctx.stdout.write(Buffer.from(colourPatch(patch, paint), 'latin1'));
     }
   }
-  if (o.json) ctx.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else ctx.stderr.write(summary(shellQuote));
+  const done = { ...report, seconds: (performance.now() - started) / 1000 };
+  if (o.json) ctx.stdout.write(JSON.stringify(done, null, 2) + '\n');
+  else ctx.stderr.write(summary(done, shellQuote));
   return o.exitCode && hasChanges ? ExitCode.CHANGES : ExitCode.OK;
 }
 

@@ -78,9 +78,9 @@ export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCod
   const report: RevertReport = {
     command: 'revert', dir: o.dir, dryRun: o.dryRun, mode: manifest ? 'manifest' : 'structural',
     files: reports, renamedBack: planned.renamedBack, manifestRemoved, warnings: planned.warnings,
-    resumed: manifest?.state === 'reverting', seconds: (performance.now() - started) / 1000,
+    resumed: manifest?.state === 'reverting', seconds: 0,
   };
-  const code = await emitChange(o, ctx, report, changes.length > 0, planned.texts, () => revertSummary(report));
+  const code = await emitChange(o, ctx, report, started, changes.length > 0, planned.texts, (r) => revertSummary(r));
   return reports.some((r) => r.status === 'conflict') ? ExitCode.CONFLICT : code;
 }
 
@@ -92,7 +92,7 @@ async function planFromManifest(root: string, manifest: Manifest, force: boolean
     out.reports.push({ path: p.path, status: p.status, reasons: p.reasons });
     if (p.change) {
       out.changes.push(p.change);
-      out.texts.push({ path: p.path, before: current, after: p.after });
+      out.texts.push({ path: p.path, before: current, after: p.after, regions: p.change.kind === 'modify' ? p.change.regions : undefined });
     }
     if (p.status === 'conflict') out.remaining.push(entry);
   }
@@ -104,8 +104,9 @@ async function planStructural(root: string): Promise<Planned> {
   const add = (path: string, text: string, edits: Edit[]) => {
     if (edits.length === 0) return;
     const after = applyEdits(text, edits);
-    out.changes.push({ kind: 'modify', path, beforeSha: sha256(text), afterSha: sha256(after), edits, regions: regionsOf(text, edits) });
-    out.texts.push({ path, before: text, after });
+    const regions = regionsOf(text, edits);
+    out.changes.push({ kind: 'modify', path, beforeSha: sha256(text), afterSha: sha256(after), edits, regions });
+    out.texts.push({ path, before: text, after, regions });
     out.reports.push({ path, status: 'reverted', reasons: [] });
   };
   const scan = await scanTree(root, [], [...RUNTIME_FILES]);

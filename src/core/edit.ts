@@ -79,7 +79,9 @@ export function regionsOf(before: string, edits: readonly Edit[]): Region[] {
     const gStart = wholeLine ? first.start : lineStartAt(before, first.start);
     let gEnd = wholeLine ? first.start : lineEndAt(before, first.end);
     let j = k + 1;
-    while (!wholeLine && j < sorted.length && sorted[j].start < gEnd) {
+    // An edit at the very end joins a last line that has no line ending.
+    const joins = (e: Edit) => e.start < gEnd || (e.start === gEnd && gEnd === before.length && before[gEnd - 1] !== '\n');
+    while (!wholeLine && j < sorted.length && joins(sorted[j])) {
       gEnd = Math.max(gEnd, lineEndAt(before, sorted[j].end));
       j++;
     }

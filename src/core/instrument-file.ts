@@ -34,13 +34,7 @@ export function headerPathFrom(path: string): string {
 }
 
 export function instrumentFile(path: string, text: string, parser: CParser): InstrumentedFile {
-  const tree = parser.parse(text);
-  let plan;
-  try {
-    plan = planCFile(text, tree, headerPathFrom(path));
-  } finally {
-    tree.delete();
-  }
+  const plan = planCFile(text, parser, headerPathFrom(path));
   const counts: Partial<Record<SiteKind, number>> = {};
   const notes: SiteNote[] = [];
   const lines = lineIndex(text);
@@ -61,7 +55,7 @@ export function instrumentFile(path: string, text: string, parser: CParser): Ins
     edits: plan.edits,
     regions: regionsOf(text, plan.edits),
   };
-  return { path, change, renamed, includeAdded: plan.includeLine !== null, counts, notes, after };
+  return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after };
 }
 
 /** Maps an index to its 1-based line number; calls must come in increasing index order. */

@@ -2,15 +2,20 @@
 //
 // N.B. texts are latin1-decoded file contents; the patch is too, so writing it as latin1
 // reproduces the files' bytes exactly (non-UTF-8 bytes, CRLF and all).
-import { formatPatch, structuredPatch, type StructuredPatch } from 'diff';
+import { formatPatch, structuredPatch, type StructuredPatch, type StructuredPatchHunk } from 'diff';
+import type { Region } from '../core/edit.js';
 
 export const CONTEXT_LINES = 3;
 
-/** The patch of one file: `before` null for a new file, `after` null for a deleted one. */
-export function filePatch(path: string, before: string | null, after: string | null): string {
-  const p: StructuredPatch = structuredPatch(`a/${path}`, `b/${path}`, before ?? '', after ?? '', undefined, undefined, {
-    context: CONTEXT_LINES,
-  });
+/**
+ * The patch of one file: `before` null for a new file, `after` null for a deleted one. With the
+ * `regions` of a change (we know which lines changed), the hunks are built from them directly,
+ * in one pass, instead of diffing the two texts again.
+ */
+export function filePatch(path: string, before: string | null, after: string | null, regions?: readonly Region[]): string {
+  const p: StructuredPatch = regions && before !== null && after !== null
+    ? { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks: hunksOf(before, after, regions) }
+    : structuredPatch(`a/${path}`, `b/${path}`, before ?? '', after ?? '', undefined, undefined, { context: CONTEXT_LINES });
   p.isGit = true;
   if (before === null) {
     p.isCreate = true;
@@ -23,6 +28,83 @@ export function filePatch(path: string, before: string | null, after: string | n
     p.newFileName = '/dev/null';
   }
   return formatPatch(p);
+}
+
+const NO_EOL = '\\ No newline at end of file';
+
+/** Lines without their \n (a \r stays, as in jsdiff); a final line ending makes no empty line. */
+function linesOf(s: string): string[] {
+  const lines = s.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/**
+ * The hunks of a change given as regions (whole lines before and after, see edit.ts), with
+ * `CONTEXT_LINES` of context, blocks closer than twice that merged into one hunk: the same
+ * hunks `diff -u` and jsdiff give for such a change.
+ */
+export function hunksOf(before: string, after: string, regions: readonly Region[]): StructuredPatchHunk[] {
+  const old = linesOf(before);
+  const oldEndsWithEol = before.endsWith('\n') || before === '';
+  const newEndsWithEol = after.endsWith('\n') || after === '';
+  const newCount = linesOf(after).length;
+  const blocks: { oldStart: number; removed: string[]; added: string[] }[] = [];
+  let shift = 0; // lines added so far: region.line is counted in the new text
+  for (const r of regions) {
+    const removed = linesOf(r.before);
+    const added = linesOf(r.after);
+    const oldStart = r.line - shift;
+    shift += added.length - removed.length;
+    // Touching blocks are one change, shown as diff shows it: all removed lines, then all added.
+    const prev = blocks[blocks.length - 1];
+    if (prev && prev.oldStart + prev.removed.length === oldStart) {
+      prev.removed.push(...removed);
+      prev.added.push(...added);
+    } else blocks.push({ oldStart, removed, added });
+  }
+  const hunks: StructuredPatchHunk[] = [];
+  let i = 0;
+  let delta = 0; // new line number minus old line number before the current block
+  while (i < blocks.length) {
+    const first = blocks[i];
+    const start = Math.max(1, first.oldStart - CONTEXT_LINES);
+    const lines: string[] = [];
+    const hunkDelta = delta;
+    let oldLine = start; // next old line to print as context
+    let oldCount = 0;
+    let newLinesCount = 0;
+    const context = (upTo: number) => {
+      for (; oldLine < upTo; oldLine++) {
+        lines.push(` ${old[oldLine - 1]}`);
+        if (oldLine === old.length && !oldEndsWithEol) lines.push(NO_EOL);
+        oldCount++;
+        newLinesCount++;
+      }
+    };
+    for (;;) {
+      const b = blocks[i];
+      context(b.oldStart);
+      b.removed.forEach((l, k) => {
+        lines.push(`-${l}`);
+        if (b.oldStart + k === old.length && !oldEndsWithEol) lines.push(NO_EOL);
+      });
+      const newStart = b.oldStart + delta;
+      b.added.forEach((l, k) => {
+        lines.push(`+${l}`);
+        if (newStart + k === newCount && !newEndsWithEol) lines.push(NO_EOL);
+      });
+      oldLine = b.oldStart + b.removed.length;
+      oldCount += b.removed.length;
+      newLinesCount += b.added.length;
+      delta += b.added.length - b.removed.length;
+      i++;
+      if (i >= blocks.length || blocks[i].oldStart - oldLine > 2 * CONTEXT_LINES) break;
+    }
+    context(Math.min(old.length + 1, oldLine + CONTEXT_LINES));
+    hunks.push({ oldStart: start, oldLines: oldCount, newStart: start + hunkDelta, newLines: newLinesCount, lines });
+  }
+  return hunks;
 }
 
 export interface Diffstat {

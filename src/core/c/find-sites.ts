@@ -54,22 +54,28 @@ export function wordRegExp(name: string): RegExp {
 
 /**
  * Finds and classifies each occurrence of `name` in `text` (decoded as latin1) using the
- * parse `tree` of that same text. `redefined` is the set of names whose #define/#undef make a
- * directive a redefinition (memcpy, and the name itself when it is not memcpy).
+ * parse `tree` of that same text.
  */
 export function findSites(text: string, tree: Tree, name = 'memcpy'): Site[] {
-  const sites: Site[] = [];
+  return classifySites(text, tree, [...text.matchAll(wordRegExp(name))].map((m) => m.index), name);
+}
+
+/** Classifies the occurrences of `name` that start at `starts`, with `tree` the parse of `text`. */
+export function classifySites(text: string, tree: Tree, starts: readonly number[], name = 'memcpy'): Site[] {
   const bodyTokens = new Map<number, Token[]>();
   const root = tree.rootNode;
+  // #define/#undef of these names make a directive a redefinition: memcpy, and the name itself.
   const redefined = new Set(['memcpy', name]);
-  for (const m of text.matchAll(wordRegExp(name))) {
-    const start = m.index;
+  return starts.map((start) => {
     const end = start + name.length;
     const node = root.descendantForIndex(start, end);
     const kind = node ? classify(text, node, start, end, name, redefined, bodyTokens) : 'unclassified';
-    sites.push({ start, kind, rename: kind === 'call' || kind === 'macro-call' || kind === 'unparsed-call' || kind === 'alias' });
-  }
-  return sites;
+    return site(start, kind);
+  });
+}
+
+export function site(start: number, kind: SiteKind): Site {
+  return { start, kind, rename: kind === 'call' || kind === 'macro-call' || kind === 'unparsed-call' || kind === 'alias' };
 }
 
 function classify(

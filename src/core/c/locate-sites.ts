@@ -1,0 +1,45 @@
+// Finds and classifies the sites of a name in a C file, parsing only what holds one: the
+// directive line of a site in a macro body, the top-level item (function, declaration,
+// macro invocation) of a site in code. Comments and strings are known from the lexical pass
+// and need no parse. On ~7,400 kernel files that mention memcpy, 11% of the bytes get parsed.
+// Files whose braces do not balance (an #ifdef'd `{`) are parsed whole.
+import type { CParser } from './parse-c.js';
+import { classifySites, site, wordRegExp, type Site } from './find-sites.js';
+import { directiveAt, inRanges, itemAround, type Layout } from './layout.js';
+
+export function locateSites(text: string, layout: Layout, parser: CParser, name = 'memcpy'): Site[] {
+  const starts = [...text.matchAll(wordRegExp(name))].map((m) => m.index);
+  if (starts.length === 0) return [];
+  if (!layout.balanced) return parseAndClassify(text, 0, text.length, starts, parser, name);
+  const out: Site[] = [];
+  const spans = new Map<number, { end: number; starts: number[] }>();
+  for (const s of starts) {
+    const directive = directiveAt(layout, s);
+    if (!directive) {
+      if (inRanges(layout.comments, s)) {
+        out.push(site(s, 'comment'));
+        continue;
+      }
+      if (inRanges(layout.literals, s)) {
+        out.push(site(s, 'string'));
+        continue;
+      }
+    }
+    const span = directive ?? itemAround(layout, s, text.length);
+    const group = spans.get(span.start);
+    if (group) group.starts.push(s);
+    else spans.set(span.start, { end: span.end, starts: [s] });
+  }
+  for (const [start, g] of spans) out.push(...parseAndClassify(text, start, g.end, g.starts, parser, name));
+  return out.sort((a, b) => a.start - b.start);
+}
+
+function parseAndClassify(text: string, start: number, end: number, starts: readonly number[], parser: CParser, name: string): Site[] {
+  const part = start === 0 && end === text.length ? text : text.slice(start, end);
+  const tree = parser.parse(part);
+  try {
+    return classifySites(part, tree, starts.map((s) => s - start), name).map((s) => site(s.start + start, s.kind));
+  } finally {
+    tree.delete();
+  }
+}

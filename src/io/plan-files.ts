@@ -1,0 +1,92 @@
+// Planning the C files of a tree: read, prefilter by bytes, plan each file that mentions
+// memcpy. Small trees are planned in this thread; large ones (a whole kernel) by a pool of
+// worker threads, one per core, each with its own parser.
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { CParser } from '../core/c/parse-c.js';
+import { instrumentFile, type InstrumentedFile } from '../core/instrument-file.js';
+import { filePatch } from '../render/patch.js';
+import { loadCParser } from './assets.js';
+
+export interface FileJob {
+  readonly root: string;
+  readonly paths: readonly string[];
+  /** Render each changed file's patch (for --dry-run). */
+  readonly withPatch: boolean;
+}
+
+export type FileOutcome =
+  | { readonly path: string; readonly problem: string }
+  | { readonly path: string; readonly skipped: true }
+  | { readonly path: string; readonly planned: Omit<InstrumentedFile, 'after'>; readonly patch: string | null };
+
+/** Below this many files, starting workers costs more than it saves. */
+const POOL_THRESHOLD = 2000;
+const BATCH = 64;
+
+/** Plans one file; every failure is a problem to report, never a throw. */
+export function planFile(root: string, path: string, parser: CParser, withPatch: boolean): FileOutcome {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(root, path));
+  } catch (e) {
+    return { path, problem: `cannot read: ${(e as Error).message}` };
+  }
+  if (bytes.indexOf('memcpy') < 0) return { path, skipped: true };
+  if (bytes.indexOf(0) >= 0) return { path, problem: 'not a text file (it holds NUL bytes)' };
+  const text = bytes.toString('latin1');
+  const { after, ...planned } = instrumentFile(path, text, parser);
+  const patch = withPatch && after !== null && planned.change ? filePatch(asPatchPath(path), text, after, planned.change.regions) : null;
+  return { path, planned, patch };
+}
+
+/** Paths are JS strings; a patch is latin1 text, so a path goes in as its UTF-8 bytes. */
+export const asPatchPath = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
+
+/** Plans every file of the job; outcomes come back in the order of `job.paths`. */
+export async function planFiles(job: FileJob, onProgress: (done: number) => void = () => {}): Promise<FileOutcome[]> {
+  const workers = Math.min(availableParallelism(), 8);
+  if (job.paths.length < POOL_THRESHOLD || workers < 2) {
+    const parser = await loadCParser();
+    try {
+      return job.paths.map((p, i) => {
+        const r = planFile(job.root, p, parser, job.withPatch);
+        if (i % BATCH === 0) onProgress(i);
+        return r;
+      });
+    } finally {
+      parser.delete();
+    }
+  }
+  const out: FileOutcome[][] = [];
+  let next = 0;
+  let done = 0;
+  const url = new URL('./plan-worker.js', import.meta.url);
+  await Promise.all(
+    Array.from({ length: workers }, () => new Promise<void>((resolve, reject) => {
+      const w = new Worker(url);
+      let batch = -1;
+      const feed = () => {
+        if (next >= job.paths.length) {
+          void w.terminate().then(() => resolve());
+          return;
+        }
+        batch = next / BATCH;
+        const paths = job.paths.slice(next, next + BATCH);
+        next += BATCH;
+        w.postMessage({ root: job.root, paths, withPatch: job.withPatch } satisfies FileJob);
+      };
+      w.on('message', (results: FileOutcome[]) => {
+        out[batch] = results;
+        done += results.length;
+        onProgress(done);
+        feed();
+      });
+      w.on('error', reject);
+      feed();
+    })),
+  );
+  return out.flat();
+}
