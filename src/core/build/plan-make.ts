@@ -67,8 +67,8 @@ function sourceLists(all: readonly Assignment[], cStems: ReadonlySet<string>): S
     if (ws.length === 0) continue;
     for (const suffix of SOURCE_SUFFIXES) {
       const stems = ws.filter((w) => w.endsWith(suffix)).map((w) => w.slice(0, -suffix.length));
-      // Every word a file of that kind, and most of them sources of this tree.
-      const literal = ws.filter((w) => !w.startsWith('$'));
+      // Every word a file of that kind (headers aside), and most of them sources of this tree.
+      const literal = ws.filter((w) => !w.startsWith('$') && !w.endsWith('.h'));
       if (stems.length === 0 || stems.length !== literal.length) continue;
       const known = stems.filter((s) => cStems.has(s));
       if (known.length * 2 >= stems.length && known.length > 0) out.push({ assignment: a, suffix, stems: known });
