@@ -98,7 +98,11 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
 
   // The build file edits.
   let buildReport: BuildReport | null = null;
-  const warnings: string[] = [...scan.symlinks.map((p) => `${p} is a symbolic link: left alone`), ...(build?.notes ?? [])];
+  const warnings: string[] = [
+    ...scan.symlinks.map((p) => `${p} is a symbolic link: left alone`),
+    ...(build?.notes ?? []),
+    ...(build ? nestedBuildWarnings(scan.buildDirs, files.map((f) => f.path), o.dir, build.edits.map((e) => buildFiles[e.path as keyof BuildFiles] ?? '')) : []),
+  ];
   for (const b of build?.edits ?? []) {
     const text = buildFiles[b.path as keyof BuildFiles] as string;
     buildReport ??= { path: b.path, line: b.line, added: b.edits.length > 0, note: b.note };
@@ -176,6 +180,24 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
 export function modifyChange(path: string, text: string, edits: readonly Edit[]): ModifyChange {
   const after = applyEdits(text, edits);
   return { kind: 'modify', path, beforeSha: sha256(text), afterSha: sha256(after), edits, regions: regionsOf(text, edits) };
+}
+
+/**
+ * Files instrumented in a subfolder that has its own build file call memcpy_debug, but only the
+ * top build links the runtime in: say so, with the two ways out.
+ */
+function nestedBuildWarnings(buildDirs: readonly string[], changed: readonly string[], dir: string, topBuild: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const sub of buildDirs) {
+    // The top build names files there (btrfs-progs: mkfs/main.o; its mkfs/Makefile only calls up).
+    if (topBuild.some((t) => t.includes(`${sub}/`))) continue;
+    // The innermost build folder of a file is the one that builds it.
+    const mine = changed.filter((p) => p.startsWith(`${sub}/`) && !buildDirs.some((d) => d.length > sub.length && d.startsWith(`${sub}/`) && p.startsWith(`${d}/`)));
+    if (mine.length === 0) continue;
+    out.push(`${sub} has a build file of its own, and ${mine.length} file(s) there now call memcpy_debug, which only ${dir}'s build links in: ` +
+      `leave them out with --exclude ${sub}, or add memcpy_debug.c to that build`);
+  }
+  return out;
 }
 
 async function readBuildFiles(root: string): Promise<BuildFiles> {

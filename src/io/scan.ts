@@ -10,7 +10,11 @@ export interface ScanResult {
   readonly cFiles: string[];
   /** Symlinked C files, left alone. */
   readonly symlinks: string[];
+  /** Subfolders with a build file of their own (a separate module or project). */
+  readonly buildDirs: string[];
 }
+
+const BUILD_FILES = new Set(['Kbuild', 'Makefile', 'GNUmakefile', 'makefile', 'Makefile.in', 'Makefile.am', 'CMakeLists.txt', 'meson.build']);
 
 /** Folders that hold a build's output, not sources. */
 const BUILD_OUTPUT_DIRS = new Set(['CMakeFiles', '.deps', '.libs', 'node_modules', '__pycache__']);
@@ -21,10 +25,12 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
   const skip = new Set(alsoSkip);
   const cFiles: string[] = [];
   const symlinks: string[] = [];
+  const buildDirs: string[] = [];
   const walk = async (rel: string): Promise<void> => {
     const entries = await readdir(rel ? join(root, rel) : root, { withFileTypes: true });
     // A CMake build folder inside the tree holds generated sources.
     if (rel && entries.some((e) => e.name === 'CMakeCache.txt')) return;
+    if (rel && entries.some((e) => BUILD_FILES.has(e.name) && e.isFile())) buildDirs.push(rel);
     const subdirs: string[] = [];
     for (const entry of entries) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
@@ -40,5 +46,5 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
   };
   await walk('');
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return { cFiles: cFiles.sort(byName), symlinks: symlinks.sort(byName) };
+  return { cFiles: cFiles.sort(byName), symlinks: symlinks.sort(byName), buildDirs: buildDirs.sort(byName) };
 }

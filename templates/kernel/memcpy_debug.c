@@ -13,11 +13,10 @@
 
 #ifndef MEMCPY_DEBUG_DISABLE
 
-void memcpy_debug_@TAG@_report(const void *dst, const void *src, size_t size,
+void memcpy_debug_@TAG@_report(uintptr_t dst, uintptr_t src, size_t size,
 			       const char *file, int line, const char *func)
 {
-	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
-	long delta = d >= s ? (long)(d - s) : -(long)(s - d);
+	long delta = dst >= src ? (long)(dst - src) : -(long)(src - dst);
 #if MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_WARN
 	/* Ten reports, then at most one every five seconds: an overlap in a hot path must not flood the log. */
 	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 10);
@@ -26,7 +25,7 @@ void memcpy_debug_@TAG@_report(const void *dst, const void *src, size_t size,
 		return;
 #endif
 	pr_crit("memcpy overlap detected: dst=%px src=%px size=%zu delta=%ld at %s:%d in %s\n",
-		dst, src, size, delta, file, line, func);
+		(void *)dst, (void *)src, size, delta, file, line, func);
 #if MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_BUG
 	BUG();
 #else

@@ -27,15 +27,16 @@
 
 #else
 
-/* The name carries the module's tag so that two instrumented modules link into one image. */
-void memcpy_debug_@TAG@_report(const void *dst, const void *src, size_t size,
+/*
+ * The name carries the module's tag so that two instrumented modules link into one image. The
+ * addresses go as numbers: only they are reported, the memory behind them is never read.
+ */
+void memcpy_debug_@TAG@_report(uintptr_t dst, uintptr_t src, size_t size,
 			       const char *file, int line, const char *func);
 
 /* True when [dst, dst + size) and [src, src + size) share a byte; dst == src counts. */
-static __always_inline bool memcpy_debug_overlaps(const void *dst, const void *src, size_t size)
+static __always_inline bool memcpy_debug_overlaps(uintptr_t d, uintptr_t s, size_t size)
 {
-	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
-
 	return size != 0 && (d < s ? s - d : d - s) < size;
 }
 
@@ -44,12 +45,12 @@ static __always_inline bool memcpy_debug_overlaps(const void *dst, const void *s
 	static bool __memcpy_debug_done;					\
 	if (!__memcpy_debug_done) {						\
 		__memcpy_debug_done = true;					\
-		memcpy_debug_@TAG@_report(d, s, n, __FILE__, __LINE__, __func__); \
+		memcpy_debug_@TAG@_report((uintptr_t)(d), (uintptr_t)(s), n, __FILE__, __LINE__, __func__); \
 	}									\
 } while (0)
 #else
 #define __memcpy_debug_report(d, s, n)						\
-	memcpy_debug_@TAG@_report(d, s, n, __FILE__, __LINE__, __func__)
+	memcpy_debug_@TAG@_report((uintptr_t)(d), (uintptr_t)(s), n, __FILE__, __LINE__, __func__)
 #endif
 
 /*
@@ -62,7 +63,7 @@ static __always_inline bool memcpy_debug_overlaps(const void *dst, const void *s
 	__auto_type ud = (d);							\
 	__auto_type us = (s);							\
 	size_t un = (n);							\
-	if (unlikely(memcpy_debug_overlaps(ud, us, un)))			\
+	if (unlikely(memcpy_debug_overlaps((uintptr_t)ud, (uintptr_t)us, un)))	\
 		__memcpy_debug_report(ud, us, un);				\
 	memcpy(ud, us, un);							\
 })

@@ -17,14 +17,13 @@
 #include <unistd.h>
 #endif
 
-void memcpy_debug_@TAG@_report(const void *dst, const void *src, size_t size,
+void memcpy_debug_@TAG@_report(uintptr_t dst, uintptr_t src, size_t size,
 			       const char *file, int line, const char *func)
 {
-	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
-	long long delta = d >= s ? (long long)(d - s) : -(long long)(s - d);
+	long long delta = dst >= src ? (long long)(dst - src) : -(long long)(src - dst);
 
 	fprintf(stderr, "memcpy overlap detected: dst=%p src=%p size=%zu delta=%lld at %s:%d in %s\n",
-		(void *)d, (void *)s, size, delta, file, line, func);
+		(void *)dst, (void *)src, size, delta, file, line, func);
 #if defined(__GLIBC__)
 	{
 		void *frames[32];

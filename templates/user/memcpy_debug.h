@@ -25,8 +25,11 @@
 
 #else
 
-/* The name carries a tag so that two instrumented libraries link into one program. */
-void memcpy_debug_@TAG@_report(const void *dst, const void *src, size_t size,
+/*
+ * The name carries a tag so that two instrumented libraries link into one program. The
+ * addresses go as numbers: only they are reported, the memory behind them is never read.
+ */
+void memcpy_debug_@TAG@_report(uintptr_t dst, uintptr_t src, size_t size,
 			       const char *file, int line, const char *func);
 
 static __inline__ void *memcpy_debug_@TAG@_at(void *dst, const void *src, size_t size,
@@ -36,7 +39,7 @@ static __inline__ void *memcpy_debug_@TAG@_at(void *dst, const void *src, size_t
 
 	/* The ranges share a byte; dst == src counts, size == 0 never does. */
 	if (size != 0 && (d < s ? s - d : d - s) < size)
-		memcpy_debug_@TAG@_report(dst, src, size, file, line, func);
+		memcpy_debug_@TAG@_report(d, s, size, file, line, func);
 	return memcpy(dst, src, size);
 }
 
