@@ -44,6 +44,19 @@ describe('kernel module under real Kbuild', { skip }, () => {
     assert.ok(probe.warnings.some((w) => /detected write beyond size of field/.test(w)), probe.output);
   });
 
+  for (const mode of ['warn-once', 'bug']) {
+    test(`--on-overlap ${mode} builds with no warning`, async () => {
+      const dir = join(tmp, `mcdemo-${mode}`);
+      await copyTree(FIXTURE, dir);
+      const r = runCli(['instrument', `mcdemo-${mode}`, '--on-overlap', mode], { cwd: tmp });
+      assert.equal(r.status, 0, r.stderr);
+      const b = buildModule(dir);
+      assert.equal(b.status, 0, b.output);
+      assert.deepEqual(b.warnings, []);
+      assert.match(await readFile(join(dir, 'memcpy_debug.h'), 'latin1'), new RegExp(`MEMCPY_DEBUG_ON_OVERLAP\tMEMCPY_DEBUG_${mode.toUpperCase().replace('-', '_')}$`, 'm'));
+    });
+  }
+
   test('two instrumented modules link into one image without duplicate symbols', async () => {
     for (const name of ['mod_a', 'mod_b']) {
       const dir = join(tmp, name);
