@@ -1,0 +1,242 @@
+// npm run bench: memcpy-debug against the tools a kernel developer would use for the same
+// rename, on Linux 6.1's fs/btrfs and on the whole tree, from Debian's linux-source-6.1.
+//
+//   npm run bench [-- --corpus btrfs,linux] [--runs N] [--tools ours,sed,spatch,ast-grep,grep]
+//
+// Every run gets a fresh copy of the corpus (the copy is not timed). Prints a table of median
+// wall time, peak memory, call sites changed, and each peer's time as a multiple of ours, then
+// the call sites where a peer and memcpy-debug differ, by class.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCParser } from '../src/core/c/parse-c.js';
+import { planCFile } from '../src/core/c/plan-c-file.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const WORK = join(REPO, '.bench');
+const BIN = join(REPO, 'dist/src/bin.js');
+const args = process.argv.slice(2);
+const opt = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : def;
+};
+const CORPORA = opt('corpus', 'btrfs,linux').split(',');
+const TOOLS = opt('tools', 'ours,sed,spatch,ast-grep,grep').split(',');
+const RUNS = Number(opt('runs', '3'));
+const JOBS = availableParallelism();
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const sh = (cmd: string, cwd = WORK) => execFileSync('bash', ['-c', cmd], { cwd, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 30 }).toString();
+
+// ---- set-up: everything the bench needs, installed when missing ----
+function setup(): { linux: string; astGrep: string } {
+  mkdirSync(WORK, { recursive: true });
+  const apt: string[] = [];
+  if (!existsSync('/usr/src/linux-source-6.1.tar.xz')) apt.push('linux-source-6.1');
+  if (TOOLS.includes('spatch') && spawnSync('spatch', ['--version']).status !== 0) apt.push('coccinelle');
+  if (!existsSync('/usr/bin/time')) apt.push('time');
+  if (apt.length > 0) {
+    log(`bench: installing ${apt.join(' ')}`);
+    const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+    sh(`${sudo}apt-get update -qq && DEBIAN_FRONTEND=noninteractive ${sudo}apt-get install -y -qq --no-install-recommends ${apt.join(' ')} >/dev/null`);
+  }
+  const astGrep = join(WORK, 'tools/node_modules/.bin/ast-grep');
+  if (TOOLS.includes('ast-grep') && !existsSync(astGrep)) {
+    log('bench: installing @ast-grep/cli');
+    sh('npm install --prefix tools --no-audit --no-fund @ast-grep/cli@0.51.1 >/dev/null 2>&1');
+  }
+  const linux = join(WORK, 'linux-source-6.1');
+  if (!existsSync(join(linux, 'Makefile'))) {
+    log('bench: extracting /usr/src/linux-source-6.1.tar.xz');
+    sh('tar -xf /usr/src/linux-source-6.1.tar.xz');
+  }
+  writeFileSync(join(WORK, 'rename.cocci'), '@@\n@@\n- memcpy\n+ memcpy_debug\n  (...)\n');
+  writeFileSync(join(WORK, 'rename.yml'), [
+    'id: memcpy-debug', 'language: c', 'rule:', '  kind: identifier', '  regex: ^memcpy$',
+    '  inside:', '    kind: call_expression', '    field: function', 'fix: memcpy_debug', '',
+  ].join('\n'));
+  return { linux, astGrep };
+}
+
+// ---- one timed run ----
+interface Run {
+  readonly seconds: number;
+  readonly peakMB: number;
+  readonly output: string;
+}
+
+/** Runs `cmd` in bash under GNU time; returns wall time, peak RSS and stdout. */
+function timed(cmd: string, cwd: string): Run {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', join(WORK, 'time.txt'), 'bash', '-c', cmd], { cwd, maxBuffer: 1 << 30 });
+  const [secs, kb] = readFileSync(join(WORK, 'time.txt'), 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  if (r.status !== 0 && !cmd.startsWith('grep')) log(`bench: ${cmd} exited ${r.status}: ${r.stderr.toString().slice(-500)}`);
+  return { seconds: secs, peakMB: kb / 1024, output: r.stdout.toString('latin1') };
+}
+
+function freshCopy(src: string, name: string): string {
+  const dst = join(WORK, 'runs', name);
+  rmSync(dst, { recursive: true, force: true });
+  mkdirSync(join(WORK, 'runs'), { recursive: true });
+  sh(`cp -a '${src}' '${dst}'`);
+  return dst;
+}
+
+// ---- counting what each tool changed ----
+const WORD = /(?<![A-Za-z0-9_$])memcpy_debug(?![A-Za-z0-9_$])/g;
+const count = (s: string) => (s.match(WORD) ?? []).length;
+
+/** Call sites renamed according to a unified diff: memcpy_debug added on + lines. */
+function sitesInPatch(patch: string): number {
+  let n = 0;
+  for (const line of patch.split('\n')) {
+    if (line.startsWith('+') && !line.startsWith('+++')) n += count(line);
+    else if (line.startsWith('-') && !line.startsWith('---')) n -= count(line);
+  }
+  return n;
+}
+
+/** Call sites renamed in place: memcpy_debug words now minus before, over the C files. */
+function sitesInTree(original: string, changed: string): number {
+  const out = sh(`diff -rq '${original}' '${changed}' | sed -n 's/^Files \\(.*\\) and \\(.*\\) differ$/\\1\\t\\2/p'`);
+  let n = 0;
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [a, b] = line.split('\t');
+    if (!/\.[ch]$/.test(a)) continue;
+    n += count(readFileSync(b, 'latin1')) - count(readFileSync(a, 'latin1'));
+  }
+  return n;
+}
+
+/** file:line of each renamed memcpy on the - lines of a patch (relative to the corpus). */
+function linesInPatch(patch: string, strip: (p: string) => string): Set<string> {
+  const out = new Set<string>();
+  let file = '';
+  let old = 0;
+  for (const line of patch.split('\n')) {
+    if (line.startsWith('--- ')) file = strip(line.slice(4).split('\t')[0]);
+    else if (line.startsWith('@@')) old = Number(/-(\d+)/.exec(line)![1]);
+    else if (line.startsWith('-')) {
+      if (/(?<![A-Za-z0-9_$])memcpy(?![A-Za-z0-9_$])/.test(line)) out.add(`${file}:${old}`);
+      old++;
+    } else if (line.startsWith(' ')) old++;
+  }
+  return out;
+}
+
+interface Row {
+  corpus: string;
+  tool: string;
+  seconds: number;
+  peakMB: number;
+  sites: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const { linux, astGrep } = setup();
+  const rows: Row[] = [];
+  const differences: string[] = [];
+  for (const corpus of CORPORA) {
+    const src = corpus === 'btrfs' ? join(linux, 'fs/btrfs') : linux;
+    const flags = corpus === 'btrfs' ? '' : '--no-makefile --target kernel';
+    const runs = corpus === 'linux' ? Math.min(RUNS, 3) : RUNS;
+    const patches = new Map<string, string>();
+    const measure = (tool: string, n: number, prepare: (dir: string) => void, cmd: (dir: string) => string, sites: (r: Run, dir: string) => number) => {
+      const results: Run[] = [];
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const dir = freshCopy(src, `${corpus}-${tool.replace(/\W+/g, '-')}`);
+        prepare(dir);
+        log(`bench: ${corpus} ${tool} run ${i + 1}/${n}`);
+        const r = timed(cmd(dir), join(dir, '..'));
+        results.push(r);
+        if (i === 0) s = sites(r, dir);
+      }
+      rows.push({ corpus, tool, seconds: median(results.map((r) => r.seconds)), peakMB: Math.max(...results.map((r) => r.peakMB)), sites: s });
+      return results[0];
+    };
+    const name = (dir: string) => relative(join(dir, '..'), dir);
+    if (TOOLS.includes('ours')) {
+      const dry = measure('memcpy-debug instrument --dry-run', runs, () => {}, (d) => `node '${BIN}' instrument ${name(d)} ${flags} --dry-run 2>/dev/null`, (r) => sitesInPatch(r.output));
+      patches.set('ours', dry.output);
+      measure('memcpy-debug instrument', runs, () => {}, (d) => `node '${BIN}' instrument ${name(d)} ${flags} 2>/dev/null`, (_r, d) => sitesInTree(src, d));
+      measure('memcpy-debug revert', runs, (d) => sh(`node '${BIN}' instrument ${name(d)} ${flags} 2>/dev/null`, join(d, '..')),
+        (d) => `node '${BIN}' revert ${name(d)} 2>/dev/null`, (_r, d) => -sh(`diff -rq '${src}' '${d}' | grep -v memcpy-debug || true`).split('\n').filter(Boolean).length);
+    }
+    if (TOOLS.includes('sed')) {
+      measure('sed loop', runs, () => {}, (d) => `find ${name(d)} -name '*.[ch]' -type f -exec sed -i 's/\\<memcpy\\>/memcpy_debug/g' {} +`, (_r, d) => sitesInTree(src, d));
+    }
+    if (TOOLS.includes('spatch')) {
+      const r = measure('spatch (Coccinelle)', corpus === 'linux' ? 1 : runs, () => {},
+        (d) => `spatch --sp-file '${join(WORK, 'rename.cocci')}' --dir ${name(d)} --include-headers --very-quiet --jobs ${JOBS} 2>/dev/null`,
+        (run) => sitesInPatch(run.output));
+      patches.set('spatch', r.output);
+    }
+    if (TOOLS.includes('ast-grep')) {
+      measure('ast-grep scan -U', runs, () => {}, (d) => `'${astGrep}' scan --rule '${join(WORK, 'rename.yml')}' -U ${name(d)} >/dev/null`, (_r, d) => sitesInTree(src, d));
+      const d = freshCopy(src, `${corpus}-ast-grep-diff`);
+      patches.set('ast-grep', sh(`'${astGrep}' scan --rule '${join(WORK, 'rename.yml')}' -U ${name(d)} >/dev/null; diff -ru '${src}' '${d}' || true`, join(d, '..')));
+    }
+    if (TOOLS.includes('grep')) {
+      measure('grep -rlw memcpy (floor)', runs, () => {}, (d) => `grep -rlw --include='*.[ch]' memcpy ${name(d)} | wc -l`, () => 0);
+    }
+    if (patches.has('ours')) differences.push(...await compare(corpus, src, patches));
+  }
+  printTable(rows);
+  if (differences.length > 0) process.stdout.write(`\nWhere the tools differ (call sites, by class; examples)\n\n${differences.join('\n')}\n`);
+}
+
+/** The call sites renamed by only one side, classified by what memcpy-debug saw there. */
+async function compare(corpus: string, src: string, patches: Map<string, string>): Promise<string[]> {
+  // Paths as each tool prints them: a/<path> (ours), <run folder>/<path> (spatch), <src>/<path> (diff).
+  const strip = (p: string) => p.replace(/^a\//, '').replace(`${src}/`, '').replace(/^(btrfs|linux)-[^/]+\//, '');
+  const ours = linesInPatch(patches.get('ours')!, strip);
+  const parser = await createCParser(readFileSync(join(REPO, 'node_modules/tree-sitter-c/tree-sitter-c.wasm')));
+  const kindAt = new Map<string, string>();
+  const kindOf = (key: string): string => {
+    if (kindAt.has(key)) return kindAt.get(key)!;
+    const file = key.slice(0, key.lastIndexOf(':'));
+    const text = readFileSync(join(src, file), 'latin1');
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    for (const s of planCFile(text, parser, 'memcpy_debug.h').sites) {
+      let l = 0;
+      while (l + 1 < starts.length && starts[l + 1] <= s.start) l++;
+      const k = `${file}:${l + 1}`;
+      if (!kindAt.has(k) || s.rename) kindAt.set(k, s.kind);
+    }
+    return kindAt.get(key) ?? 'not a memcpy site';
+  };
+  const out: string[] = [];
+  for (const [peer, patch] of patches) {
+    if (peer === 'ours') continue;
+    const theirs = linesInPatch(patch, strip);
+    const onlyOurs = [...ours].filter((k) => !theirs.has(k));
+    const onlyTheirs = [...theirs].filter((k) => !ours.has(k));
+    const classes = new Map<string, string[]>();
+    for (const k of onlyOurs) classes.set(`renamed by memcpy-debug only: ${kindOf(k)}`, [...(classes.get(`renamed by memcpy-debug only: ${kindOf(k)}`) ?? []), k]);
+    for (const k of onlyTheirs) classes.set(`renamed by ${peer} only: memcpy-debug saw ${kindOf(k)}`, [...(classes.get(`renamed by ${peer} only: memcpy-debug saw ${kindOf(k)}`) ?? []), k]);
+    out.push(`${corpus}, ${peer}: ${onlyOurs.length} lines only memcpy-debug renamed, ${onlyTheirs.length} only ${peer} renamed`);
+    for (const [cls, keys] of [...classes].sort((a, b) => b[1].length - a[1].length)) {
+      out.push(`  ${String(keys.length).padStart(5)}  ${cls}  (e.g. ${keys.slice(0, 3).join(', ')})`);
+    }
+  }
+  parser.delete();
+  return out;
+}
+
+function printTable(rows: readonly Row[]): void {
+  const out = ['| corpus | tool | median wall (s) | peak memory (MB) | call sites changed | time / memcpy-debug dry-run |', '|---|---|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const ours = rows.find((x) => x.corpus === r.corpus && x.tool === 'memcpy-debug instrument --dry-run');
+    const ratio = ours && ours.seconds > 0 ? `${(r.seconds / ours.seconds).toFixed(2)}×` : '';
+    const sites = r.tool.includes('revert') ? (r.sites === 0 ? 'tree identical' : `${-r.sites} files differ`) : r.tool.includes('grep') ? '' : String(r.sites);
+    out.push(`| ${r.corpus} | ${r.tool} | ${r.seconds.toFixed(2)} | ${r.peakMB.toFixed(0)} | ${sites} | ${ratio} |`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+await main();
