@@ -2,6 +2,7 @@
 //
 // N.B. the unit is a JS string index into text decoded as latin1, so one index is one byte of
 // the file. tree-sitter reports UTF-16 indices; with latin1 decoding the two coincide.
+import { lastAtOrBefore } from './sorted.js';
 
 export interface Edit {
   /** Start index (latin1 char == byte) in the original text. */
@@ -136,7 +137,7 @@ export function revertRegions(
     }
     edits.push({ start: at, end: at + r.after.length, text: r.before, reason: `revert line ${r.line}` });
     searchFrom = at + r.after.length;
-    shift = lineIndexOf(lineStarts, at) + 1 - r.line;
+    shift = lastAtOrBefore(lineStarts, at) + 1 - r.line;
   }
   return { text: applyEdits(current, edits), edits, conflicts };
 }
@@ -160,15 +161,5 @@ function lineStartsOf(text: string): number[] {
   return starts;
 }
 
-function lineIndexOf(lineStarts: readonly number[], at: number): number {
-  let lo = 0;
-  let hi = lineStarts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (lineStarts[mid] <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
 
 const firstLine = (s: string): string => s.split('\n')[0].replace(/\r$/, '');

@@ -3,6 +3,7 @@
 // top level. It lets us parse only the items that hold a site, and place the include.
 //
 // N.B. indices are into latin1-decoded text (1 index == 1 byte).
+import { lastAtOrBefore } from '../sorted.js';
 
 export interface Directive {
   /** Start of the line (the `#` may be indented). */
@@ -162,14 +163,8 @@ function literalEnd(text: string, i: number, quote: number): number {
 /** The item [start, end) holding index `at`: between the boundaries around it. */
 export function itemAround(layout: Layout, at: number, textLength: number): { start: number; end: number } {
   const b = layout.boundaries;
-  let lo = 0;
-  let hi = b.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (b[mid] <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return { start: b[lo], end: lo + 1 < b.length ? b[lo + 1] : textLength };
+  const i = lastAtOrBefore(b, at);
+  return { start: b[i], end: i + 1 < b.length ? b[i + 1] : textLength };
 }
 
 /** The directive whose line holds index `at`, if any. */
