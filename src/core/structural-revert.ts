@@ -2,7 +2,8 @@
 // memcpy_debug back to memcpy, our include lines and build lines out. Only what has exactly
 // our form is touched.
 import type { CParser } from './c/parse-c.js';
-import { findSites } from './c/find-sites.js';
+import { layoutOf } from './c/layout.js';
+import { locateSites } from './c/locate-sites.js';
 import { DEBUG_NAME } from './c/plan-c-file.js';
 import type { Edit } from './edit.js';
 import { headerPathFrom } from './instrument-file.js';
@@ -16,16 +17,11 @@ export interface StructuralFileRevert {
 
 export function structuralRevertC(path: string, text: string, parser: CParser): StructuralFileRevert {
   const edits: Edit[] = [];
-  const tree = parser.parse(text);
   let renamedBack = 0;
-  try {
-    for (const s of findSites(text, tree, DEBUG_NAME)) {
-      if (!s.rename) continue;
-      edits.push({ start: s.start, end: s.start + DEBUG_NAME.length, text: 'memcpy', reason: 'rename back' });
-      renamedBack++;
-    }
-  } finally {
-    tree.delete();
+  for (const s of locateSites(text, layoutOf(text), parser, DEBUG_NAME)) {
+    if (!s.rename) continue;
+    edits.push({ start: s.start, end: s.start + DEBUG_NAME.length, text: 'memcpy', reason: 'rename back' });
+    renamedBack++;
   }
   edits.push(...removeLines(text, (line) => line === `#include "${headerPathFrom(path)}"`, 'include'));
   return { edits, renamedBack };

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { CParser } from '../core/c/parse-c.js';
+import { ParseError, type CParser } from '../core/c/parse-c.js';
 import { instrumentFile, type InstrumentedFile } from '../core/instrument-file.js';
 import { filePatch } from '../render/patch.js';
 import { loadCParser } from './assets.js';
@@ -37,7 +37,14 @@ export function planFile(root: string, path: string, parser: CParser, withPatch:
   if (bytes.indexOf('memcpy') < 0) return { path, skipped: true };
   if (bytes.indexOf(0) >= 0) return { path, problem: 'not a text file (it holds NUL bytes)' };
   const text = bytes.toString('latin1');
-  const { after, ...planned } = instrumentFile(path, text, parser);
+  let result;
+  try {
+    result = instrumentFile(path, text, parser);
+  } catch (e) {
+    if (e instanceof ParseError) return { path, problem: `cannot parse: ${e.message}` };
+    throw e;
+  }
+  const { after, ...planned } = result;
   const patch = withPatch && after !== null && planned.change ? filePatch(asPatchPath(path), text, after, planned.change.regions) : null;
   return { path, planned, patch };
 }

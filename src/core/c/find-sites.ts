@@ -52,14 +52,6 @@ export function wordRegExp(name: string): RegExp {
   return new RegExp(`(?<![A-Za-z0-9_$])${name}(?![A-Za-z0-9_$])`, 'g');
 }
 
-/**
- * Finds and classifies each occurrence of `name` in `text` (decoded as latin1) using the
- * parse `tree` of that same text.
- */
-export function findSites(text: string, tree: Tree, name = 'memcpy'): Site[] {
-  return classifySites(text, tree, [...text.matchAll(wordRegExp(name))].map((m) => m.index), name);
-}
-
 /** Classifies the occurrences of `name` that start at `starts`, with `tree` the parse of `text`. */
 export function classifySites(text: string, tree: Tree, starts: readonly number[], name = 'memcpy'): Site[] {
   const bodyTokens = new Map<number, Token[]>();

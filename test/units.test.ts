@@ -1,0 +1,149 @@
+// The core's pieces on small inputs: the lexical layout, make's logical lines, the build-file
+// planners, edits and their undo, and site classification on snippets the fixtures do not hold.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { BuildFileError } from '../src/core/build/build-edit.js';
+import { makeLines } from '../src/core/build/make-lines.js';
+import { planCMake } from '../src/core/build/plan-cmake.js';
+import { planKbuild } from '../src/core/build/plan-kbuild.js';
+import { layoutOf } from '../src/core/c/layout.js';
+import { createCParser, type CParser } from '../src/core/c/parse-c.js';
+import { planCFile } from '../src/core/c/plan-c-file.js';
+import { applyEdits, EditConflictError, regionsOf, revertRegions, type Edit } from '../src/core/edit.js';
+import { REPO } from './helpers/cli.js';
+
+let parser: CParser;
+before(async () => {
+  parser = await createCParser(readFileSync(join(REPO, 'node_modules/tree-sitter-c/tree-sitter-c.wasm')));
+});
+after(() => parser.delete());
+
+const kinds = (src: string) => planCFile(src, parser, 'memcpy_debug.h').sites.map((s) => s.kind);
+const apply = (text: string, edits: readonly Edit[]) => applyEdits(text, edits);
+
+describe('site classification', () => {
+  test('calls in expressions of every shape', () => {
+    assert.deepEqual(kinds('int f(void) { return x * memcpy(a, b, 1) + (int)memcpy(a, b, 2); }'), ['call', 'call']);
+    assert.deepEqual(kinds('void f(void) { if (a) b(); else memcpy(a, b, 1); }'), ['call']);
+    assert.deepEqual(kinds('void f(void) { x = c ? memcpy(a, b, 1) : 0; }'), ['call']);
+    assert.deepEqual(kinds('void f(void) { g(memcpy(a, b, 1), memcpy(c, d, 2)); }'), ['call', 'call']);
+  });
+
+  test('not calls', () => {
+    assert.deepEqual(kinds('void *memcpy(void *, const void *, unsigned long);'), ['declaration']);
+    assert.deepEqual(kinds('static void *(*fp)(void *, const void *, unsigned long) = memcpy;'), ['value']);
+    assert.deepEqual(kinds('void f(void) { s.memcpy(a); p->memcpy(a); }'), ['member', 'member']);
+    assert.deepEqual(kinds('void f(void) { (memcpy)(a, b, 1); }'), ['bypass']);
+    assert.deepEqual(kinds('/* memcpy(a, b, 1) */ const char *s = "memcpy(a)";'), ['comment', 'string']);
+    assert.deepEqual(kinds('#undef memcpy\n#define memcpy(a, b, n) my(a, b, n)\n'), ['redefinition', 'redefinition']);
+    assert.deepEqual(kinds('void f(void) { extern void *memcpy(void *, const void *, unsigned long); }'), ['declaration']);
+  });
+
+  test('a file whose braces do not balance is parsed whole, with the same verdicts', () => {
+    const src = 'void f(int a)\n#ifdef X\n{ if (a) {\n#else\n{ if (!a) {\n#endif\n\tmemcpy(d, s, 1);\n} }\n';
+    assert.equal(layoutOf(src).balanced, false);
+    assert.deepEqual(kinds(src), ['unparsed-call']);
+  });
+});
+
+describe('layout', () => {
+  test('items end at ; and } at depth 0; directives, comments and literals are known', () => {
+    const src = '#include <a.h>\n/* c { */\nint x = \'{\';\nvoid f(void) { "}"; }\nstruct s { int a; };\n';
+    const l = layoutOf(src);
+    assert.equal(l.balanced, true);
+    assert.deepEqual(l.directives.map((d) => d.name), ['include']);
+    assert.equal(l.comments.length, 2);
+    assert.equal(l.literals.length, 4);
+    assert.deepEqual(l.boundaries.map((b) => src.slice(b, b + 4)), ['#inc', '/* c', '\nvoi', '\nstr', ';\n', '\n']);
+  });
+
+  test('a comment that hides a quote or a brace does not fool it', () => {
+    const src = "// don't { count this\nint a; /* \" */ int b;\n";
+    assert.equal(layoutOf(src).balanced, true);
+    assert.equal(layoutOf(src).literals.length, 0);
+  });
+});
+
+describe('make and Kbuild', () => {
+  test('logical lines join continuations and track conditionals and recipes', () => {
+    const lines = makeLines('a := 1 \\\n  2\nifdef X\nb += 3\nendif\nt: a\n\techo # not a comment\n');
+    assert.deepEqual(lines.map((l) => [l.code, l.depth, l.recipe, l.line, l.lastLine]), [
+      ['a := 1    2', 0, false, 1, 2],
+      ['ifdef X', 0, false, 3, 3],
+      ['b += 3', 1, false, 4, 4],
+      ['endif', 0, false, 5, 5],
+      ['t: a', 0, false, 6, 6],
+      ['echo # not a comment', 0, true, 7, 7],
+    ]);
+  });
+
+  test('the line goes after the last list assignment, outside conditionals, in the list style', () => {
+    const mk = 'obj-m := m.o\nm-objs := a.o\nifeq ($(X),y)\nm-objs += b.o\nendif\nccflags-y += -DX\n';
+    const e = planKbuild('Makefile', mk, 'memcpy_debug.o');
+    assert.equal(e.tag, 'm');
+    assert.equal(apply(mk, e.edits), mk.replace('endif\n', `endif\nm-objs += memcpy_debug.o  # memcpy-debug: 'memcpy-debug revert' removes this line\n`));
+    assert.deepEqual(planKbuild('Makefile', apply(mk, e.edits), 'memcpy_debug.o').edits, [], 'idempotent');
+  });
+
+  test('a folder of built-in objects gets obj-y; a file without a final newline gets one first', () => {
+    const mk = 'obj-y += a.o b.o';
+    const e = planKbuild('lib/Makefile', mk, 'memcpy_debug.o');
+    assert.equal(apply(mk, e.edits), `obj-y += a.o b.o\nobj-y += memcpy_debug.o  # memcpy-debug: 'memcpy-debug revert' removes this line`);
+  });
+
+  test('module names with dashes make C identifiers for the tag', () => {
+    assert.equal(planKbuild('Makefile', 'obj-m += nf-conn.o\nnf-conn-y := a.o\n', 'memcpy_debug.o').tag, 'nf_conn');
+  });
+});
+
+describe('CMake', () => {
+  const files = ['a.c', 'b.c'];
+  test('target_sources after the target, list(APPEND) after a shared set()', () => {
+    const one = 'add_executable(t\n  a.c b.c)\nset(X 1)\n';
+    assert.equal(apply(one, planCMake('CMakeLists.txt', one, files, 'memcpy_debug.c')!.edits),
+      one.replace('b.c)\n', `b.c)\ntarget_sources(t PRIVATE memcpy_debug.c)  # memcpy-debug: 'memcpy-debug revert' removes this line\n`));
+    const shared = 'set(SRCS a.c b.c) # the sources\nadd_library(s SHARED ${SRCS})\nadd_library(t STATIC ${SRCS})\n';
+    const e = planCMake('CMakeLists.txt', shared, files, 'memcpy_debug.c')!;
+    assert.match(apply(shared, e.edits), /^set\(SRCS a\.c b\.c\) # the sources\nlist\(APPEND SRCS memcpy_debug\.c\)/);
+    assert.match(e.note, /used by s, t/);
+  });
+
+  test('two targets with their own sources need --target-name; a glob needs nothing', () => {
+    const two = 'add_executable(x a.c)\nadd_executable(y b.c)\n';
+    assert.throws(() => planCMake('CMakeLists.txt', two, files, 'memcpy_debug.c'), (e: unknown) => e instanceof BuildFileError && /several targets/.test(e.problem));
+    assert.match(apply(two, planCMake('CMakeLists.txt', two, files, 'memcpy_debug.c', 'y')!.edits), /target_sources\(y PRIVATE/);
+    assert.equal(planCMake('CMakeLists.txt', 'file(GLOB S *.c)\nadd_executable(x ${S})\n', files, 'memcpy_debug.c'), null);
+  });
+});
+
+describe('edits', () => {
+  test('overlapping edits are an error, touching ones are not', () => {
+    assert.throws(() => applyEdits('abcdef', [{ start: 0, end: 3, text: 'x', reason: 'a' }, { start: 2, end: 4, text: 'y', reason: 'b' }]), EditConflictError);
+    assert.equal(applyEdits('abcdef', [{ start: 0, end: 3, text: 'x', reason: 'a' }, { start: 3, end: 4, text: 'y', reason: 'b' }]), 'xyef');
+  });
+
+  test('regions undo our edits after lines were added above and below', () => {
+    const before = 'a\nmemcpy(x);\nb\nmemcpy(y);\n';
+    const edits: Edit[] = [
+      { start: 0, end: 0, text: '#include "m.h"\n', reason: 'include' },
+      { start: 2, end: 8, text: 'memcpy_debug', reason: 'call' },
+      { start: 16, end: 22, text: 'memcpy_debug', reason: 'call' },
+    ];
+    const after = applyEdits(before, edits);
+    const edited = `/* new */\n${after.replace('b\n', 'b\nprintk();\n')}tail\n`;
+    const r = revertRegions(edited, regionsOf(before, edits));
+    assert.deepEqual(r.conflicts, []);
+    assert.equal(r.text, `/* new */\n${before.replace('b\n', 'b\nprintk();\n')}tail\n`);
+  });
+
+  test('a region whose line was edited is a conflict, the others still undo', () => {
+    const before = 'memcpy(a);\nmemcpy(b);\n';
+    const edits: Edit[] = [{ start: 0, end: 6, text: 'memcpy_debug', reason: 'call' }, { start: 11, end: 17, text: 'memcpy_debug', reason: 'call' }];
+    const after = applyEdits(before, edits);
+    const r = revertRegions(after.replace('memcpy_debug(a)', 'memmove(a)'), regionsOf(before, edits));
+    assert.equal(r.conflicts.length, 1);
+    assert.equal(r.text, 'memmove(a);\nmemcpy(b);\n');
+  });
+});
