@@ -19,10 +19,8 @@ const OUTPUT_OPTIONS = {
 
 /** Runs the command line `argv` (without node and the script) and returns the exit code. */
 export async function main(argv: readonly string[], ctx: Context): Promise<ExitCodeValue> {
-  let result: ExitCodeValue = ExitCode.OK;
-  const guard = (run: () => Promise<ExitCodeValue>) => async () => {
-    result = await run();
-  };
+  // N.B. the commands have no yargs handlers: with one, yargs renders the whole --help text on
+  // every run (to cache it), which costs more than the rest of parsing.
   const parser = yargs([...argv])
     .scriptName('memcpy-debug')
     .usage('$0 <command> DIR [options]\n\nChecks every memcpy call of a C tree (a kernel subsystem or a user-space library) for overlapping copies, and undoes it exactly.')
@@ -39,17 +37,6 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
           .option('makefile', { type: 'boolean', default: true, describe: 'Edit the build file (--no-makefile: leave it; link memcpy_debug.c yourself)' })
           .option('target', { choices: ['kernel', 'user'], describe: 'The runtime flavour (default: kernel when the folder has a Kbuild makefile)' })
           .option('on-overlap', { choices: ['warn', 'warn-once', 'bug', 'abort'], describe: `What an overlap does: kernel ${ON_OVERLAP.kernel.join('|')}, user ${ON_OVERLAP.user.join('|')} (default warn)` }),
-      (a) =>
-        guard(() => {
-          checkOutputFlags(a);
-          return runInstrument(
-            {
-              dir: a.dir, excludes: a.exclude.map(String), makefile: a.makefile, module: a.module, targetName: a['target-name'],
-              target: a.target as Target | undefined, onOverlap: a['on-overlap'] as OnOverlap | undefined, ...outputOptions(a),
-            },
-            ctx,
-          );
-        })(),
     )
     .command(
       'revert <dir>',
@@ -59,11 +46,6 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
           .positional('dir', { type: 'string', demandOption: true, describe: 'The instrumented folder' })
           .options(OUTPUT_OPTIONS)
           .option('force', { type: 'boolean', default: false, describe: 'Also revert files with conflicts, as far as possible, and say what was skipped' }),
-      (a) =>
-        guard(() => {
-          checkOutputFlags(a);
-          return runRevert({ dir: a.dir, force: a.force, ...outputOptions(a) }, ctx);
-        })(),
     )
     .demandCommand(1, 'Say which command: instrument or revert.')
     .strict()
@@ -75,8 +57,16 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
       throw err ?? new UsageError(msg);
     });
   try {
-    await parser.parseAsync();
-    return result;
+    const a = (await parser.parseAsync()) as unknown as Args;
+    if (a.help || a.version) return ExitCode.OK; // yargs printed them
+    checkOutputFlags(a);
+    if (a._[0] === 'instrument') {
+      return await runInstrument({
+        dir: a.dir, excludes: (a.exclude ?? []).map(String), makefile: a.makefile ?? true, module: a.module, targetName: a['target-name'],
+        target: a.target as Target | undefined, onOverlap: a['on-overlap'] as OnOverlap | undefined, ...outputOptions(a),
+      }, ctx);
+    }
+    return await runRevert({ dir: a.dir, force: a.force ?? false, ...outputOptions(a) }, ctx);
   } catch (e) {
     if (e instanceof ToolError) {
       ctx.stderr.write(formatError(e));
@@ -89,6 +79,20 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
     ctx.stderr.write(`memcpy-debug: internal error (a bug; please report it with this text):\n${(e as Error).stack ?? String(e)}\n`);
     return ExitCode.INTERNAL;
   }
+}
+
+interface Args extends OutputArgs {
+  _: (string | number)[];
+  dir: string;
+  help?: boolean;
+  version?: boolean;
+  exclude?: (string | number)[];
+  makefile?: boolean;
+  module?: string;
+  'target-name'?: string;
+  target?: string;
+  'on-overlap'?: string;
+  force?: boolean;
 }
 
 interface OutputArgs {

@@ -37,6 +37,10 @@ export interface Layout {
 }
 
 const DIRECTIVE_NAME = /#[ \t]*([A-Za-z_]\w*)?/y;
+/** The characters that can change the lexical state; everything between them is plain code. */
+const SPECIAL = /[\n\/"'#{};\\]/g;
+
+const isBlank = (c: number) => c === 32 || c === 9 || c === 13 || c === 12 || c === 11;
 
 export function layoutOf(text: string): Layout {
   const directives: Directive[] = [];
@@ -48,17 +52,30 @@ export function layoutOf(text: string): Layout {
   let lastCodeEnd = 0;
   const comments: number[] = [];
   const literals: number[] = [];
-  let atLineStart = true; // only blanks since the last newline
+  let atLineStart = true; // only blanks (and comments) since the last newline
   const n = text.length;
   let i = 0;
   while (i < n) {
+    // Plain code up to the next special character: skipped in one regex step.
+    SPECIAL.lastIndex = i;
+    const m = SPECIAL.exec(text);
+    const j = m ? m.index : n;
+    if (j > i) {
+      let k = i;
+      while (k < j && isBlank(text.charCodeAt(k))) k++;
+      if (k < j) {
+        if (firstCode < 0) firstCode = k;
+        atLineStart = false;
+        let e = j;
+        while (isBlank(text.charCodeAt(e - 1))) e--;
+        lastCodeEnd = e;
+      }
+      i = j;
+      if (i >= n) break;
+    }
     const c = text.charCodeAt(i);
     if (c === 10) {
       atLineStart = true;
-      i++;
-      continue;
-    }
-    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
       i++;
       continue;
     }

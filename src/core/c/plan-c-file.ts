@@ -45,7 +45,7 @@ export function planCFile(text: string, parser: CParser, includePath: string): C
 }
 /** True if the file already includes memcpy_debug.h, by any relative path. */
 export function includesHeader(text: string): boolean {
-  return /^[ \t]*#[ \t]*include[ \t]*"(?:[^"\n]*\/)?memcpy_debug\.h"/m.test(text);
+  return text.includes('memcpy_debug.h') && /^[ \t]*#[ \t]*include[ \t]*"(?:[^"\n]*\/)?memcpy_debug\.h"/m.test(text);
 }
 
 /** The file's line ending: that of its first line, else \n. */
