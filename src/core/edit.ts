@@ -93,7 +93,8 @@ export function regionsOf(before: string, edits: readonly Edit[]): Region[] {
       pos = e.end;
     }
     afterText += before.slice(pos, gEnd);
-    for (; cursor < gStart; cursor++) if (before.charCodeAt(cursor) === 10) beforeLine++;
+    for (let nl = before.indexOf('\n', cursor); nl >= 0 && nl < gStart; nl = before.indexOf('\n', nl + 1)) beforeLine++;
+    cursor = gStart;
     const beforeText = before.slice(gStart, gEnd);
     regions.push({ line: beforeLine + linesAdded, before: beforeText, after: afterText });
     linesAdded += countNewlines(afterText) - countNewlines(beforeText);

@@ -32,6 +32,21 @@ export function filePatch(path: string, before: string | null, after: string | n
 
 const NO_EOL = '\\ No newline at end of file';
 
+/** The lines of a text as linesOf() gives them, cut out only when asked for. */
+class LineAccess {
+  private readonly starts: number[] = [0];
+  readonly length: number;
+  constructor(private readonly text: string) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    // A final line ending makes no empty last line.
+    this.length = this.starts[this.starts.length - 1] === text.length ? this.starts.length - 1 : this.starts.length;
+  }
+  at(i: number): string {
+    const end = i + 1 < this.starts.length ? this.starts[i + 1] - 1 : this.text.length;
+    return this.text.slice(this.starts[i], end);
+  }
+}
+
 /** Lines without their \n (a \r stays, as in jsdiff); a final line ending makes no empty line. */
 function linesOf(s: string): string[] {
   const lines = s.split('\n');
@@ -45,10 +60,10 @@ function linesOf(s: string): string[] {
  * hunks `diff -u` and jsdiff give for such a change.
  */
 export function hunksOf(before: string, after: string, regions: readonly Region[]): StructuredPatchHunk[] {
-  const old = linesOf(before);
+  const old = new LineAccess(before);
   const oldEndsWithEol = before.endsWith('\n') || before === '';
   const newEndsWithEol = after.endsWith('\n') || after === '';
-  const newCount = linesOf(after).length;
+  const newCount = new LineAccess(after).length;
   const blocks: { oldStart: number; removed: string[]; added: string[] }[] = [];
   let shift = 0; // lines added so far: region.line is counted in the new text
   for (const r of regions) {
@@ -76,7 +91,7 @@ export function hunksOf(before: string, after: string, regions: readonly Region[
     let newLinesCount = 0;
     const context = (upTo: number) => {
       for (; oldLine < upTo; oldLine++) {
-        lines.push(` ${old[oldLine - 1]}`);
+        lines.push(` ${old.at(oldLine - 1)}`);
         if (oldLine === old.length && !oldEndsWithEol) lines.push(NO_EOL);
         oldCount++;
         newLinesCount++;

@@ -166,7 +166,7 @@ function classifyByTokens(text: string, start: number, end: number, floor: numbe
  * none, or when it ends a preprocessor line (`#endif`), which ends a statement as `;` does.
  */
 function previousToken(text: string, i: number, floor: number, at?: Node): number {
-  const root = at ? rootOf(at) : null;
+  const root = at ? at.tree.rootNode : null;
   for (;;) {
     const p = skipTriviaBack(text, i, floor);
     if (p <= floor) return floor;
@@ -182,11 +182,6 @@ function previousToken(text: string, i: number, floor: number, at?: Node): numbe
   }
 }
 
-function rootOf(node: Node): Node {
-  let n = node;
-  while (n.parent) n = n.parent;
-  return n;
-}
 
 /** True if the physical line holding index `i` starts with `#` (continued lines excluded). */
 function isDirectiveLine(text: string, i: number): boolean {
