@@ -38,9 +38,9 @@ describe('zlib 1.2.13', { skip: unfetched('zlib', 'zlib.h') ?? missing('gcc') ??
     await copyTree(join(SOURCES, 'zlib'), dir);
     const r = runCli(['instrument', 'zlib', '--json'], { cwd: tmp });
     assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(r.stdout.toString()) as { renamed: number; sitesByKind: Record<string, number>; build: { path: string } };
+    const report = JSON.parse(r.stdout.toString()) as { renamed: number; sitesByKind: Record<string, number>; builds: { path: string }[] };
     assert.equal(report.sitesByKind.alias, 1, 'zutil.h: #define zmemcpy memcpy');
-    assert.equal(report.build.path, 'Makefile.in');
+    assert.deepEqual(report.builds.map((b) => b.path), ['Makefile.in', 'CMakeLists.txt']);
     const out = sh(dir, './configure && make test');
     assert.match(out, /\*\*\* zlib test OK \*\*\*/);
     assert.match(out, /\*\*\* zlib shared test OK \*\*\*/);
@@ -94,9 +94,9 @@ describe('btrfs-progs 6.2', { skip: unfetched('btrfs-progs', 'btrfs.c') ?? missi
     await copyTree(join(SOURCES, 'btrfs-progs'), dir);
     const r = runCli(['instrument', 'btrfs-progs', '--json'], { cwd: tmp });
     assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(r.stdout.toString()) as { renamed: number; files: unknown[]; build: { path: string; line: string }; warnings: string[] };
+    const report = JSON.parse(r.stdout.toString()) as { renamed: number; files: unknown[]; builds: { path: string; line: string }[]; warnings: string[] };
     assert.ok(report.renamed > 150, `${report.renamed} sites`);
-    assert.match(report.build.line, /^objects \+= memcpy_debug\.o/);
+    assert.match(report.builds[0].line, /^objects \+= memcpy_debug\.o/);
     assert.deepEqual(report.warnings, []);
 
     const build = sh(dir, './autogen.sh >/dev/null 2>&1 && ./configure --disable-documentation --disable-convert --disable-python --disable-zoned >/dev/null && make -j2 2>&1');

@@ -97,7 +97,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   }
 
   // The build file edits.
-  let buildReport: BuildReport | null = null;
+  const builds: BuildReport[] = [];
   const warnings: string[] = [
     ...scan.symlinks.map((p) => `${p} is a symbolic link: left alone`),
     ...(build?.notes ?? []),
@@ -105,7 +105,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   ];
   for (const b of build?.edits ?? []) {
     const text = buildFiles[b.path as keyof BuildFiles] as string;
-    buildReport ??= { path: b.path, line: b.line, added: b.edits.length > 0, note: b.note };
+    builds.push({ path: b.path, line: b.line, added: b.edits.length > 0, note: b.note });
     if (b.edits.length === 0) continue;
     const change = modifyChange(b.path, text, b.edits);
     changes.push(change);
@@ -137,7 +137,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   const report: InstrumentReport = {
     command: 'instrument', dir: o.dir, dryRun: o.dryRun, target, tag, onOverlap,
     scanned: scan.cFiles.length, parsed, renamed: files.reduce((n, f) => n + f.renamed, 0), sitesByKind,
-    files, includesAdded: files.filter((f) => f.includeAdded).length, build: buildReport, created,
+    files, includesAdded: files.filter((f) => f.includeAdded).length, builds, created,
     notes, warnings, alreadyInstrumented: previous?.state === 'instrumented', resumed,
     seconds: 0,
   };

@@ -25,7 +25,8 @@ export interface InstrumentReport {
   readonly sitesByKind: Readonly<Partial<Record<SiteKind, number>>>;
   readonly files: readonly { readonly path: string; readonly renamed: number; readonly includeAdded: boolean }[];
   readonly includesAdded: number;
-  readonly build: BuildReport | null;
+  /** The build files that link the runtime in (zlib has two: Makefile.in and CMakeLists.txt). */
+  readonly builds: readonly BuildReport[];
   readonly created: readonly string[];
   /** Sites left alone that deserve a look, with file:line. */
   readonly notes: readonly SiteNote[];

@@ -22,17 +22,18 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
     return out.join('\n') + '\n';
   }
   const flavour = `${r.target === 'kernel' ? 'kernel' : 'user-space'} runtime, tag ${r.tag}, on overlap: ${r.onOverlap}`;
-  out.push(`memcpy-debug: ${r.dryRun ? 'dry run, nothing written' : r.resumed ? 'finished an interrupted run on' : 'instrumented'} ${r.dryRun ? `(${r.dir})` : r.dir} (${flavour})`);
+  const what = r.dryRun ? `would instrument ${r.dir} (dry run, nothing written)` : `${r.resumed ? 'finished instrumenting' : 'instrumented'} ${r.dir}`;
+  out.push(`memcpy-debug: ${what}; ${flavour}`);
   const how = (Object.keys(RENAME_WORDS) as SiteKind[])
     .filter((k) => r.sitesByKind[k])
     .map((k) => `${r.sitesByKind[k]} ${RENAME_WORDS[k]}`);
   out.push(`  ${plural(r.renamed, 'call site')} ${done('renamed')} to memcpy_debug in ${plural(r.files.length, 'file')}` +
     (how.length > 0 ? ` (${how.join(', ')})` : ''));
   out.push(`  ${plural(r.includesAdded, 'include')} ${done('added')}; ${r.scanned} C files scanned, ${r.parsed} parsed`);
-  if (r.build) {
-    out.push(r.build.added
-      ? `  ${r.build.path}: "${r.build.line.replace(/\s+#.*$/gm, '').replaceAll('\n', '", "')}" ${done('added')} (${r.build.note})`
-      : `  ${r.build.path}: ${r.build.note}`);
+  for (const b of r.builds) {
+    out.push(b.added
+      ? `  ${b.path}: "${b.line.replace(/\s+#.*$/gm, '').replaceAll('\n', '", "')}" ${done('added')} (${b.note})`
+      : `  ${b.path}: ${b.note}`);
   }
   if (r.created.length > 0) out.push(`  ${r.created.join(', ')} ${done('added')}`);
   const left = leftAlone(r.sitesByKind);
@@ -81,8 +82,8 @@ const STATUS_WORDS: Record<RevertStatus, string> = {
 export function revertSummary(r: RevertReport): string {
   const out: string[] = [];
   const count = (s: RevertStatus) => r.files.filter((f) => f.status === s).length;
-  const verb = r.dryRun ? 'dry run, nothing written' : 'reverted';
-  out.push(`memcpy-debug: ${verb} (${r.dir})${r.mode === 'structural' ? ': no manifest, so a structural undo (memcpy_debug calls renamed back, our includes, build line and runtime files removed)' : ''}`);
+  const what = r.dryRun ? `would revert ${r.dir} (dry run, nothing written)` : `reverted ${r.dir}`;
+  out.push(`memcpy-debug: ${what}${r.mode === 'structural' ? '; no manifest, so a structural undo (memcpy_debug calls renamed back, our includes, build line and runtime files removed)' : ''}`);
   if (r.resumed) out.push('  finished a revert that was cut off');
   const parts = (Object.keys(STATUS_WORDS) as RevertStatus[]).filter((s) => count(s) > 0).map((s) => `${count(s)} ${STATUS_WORDS[s]}`);
   out.push(`  ${plural(r.files.length, 'file')}: ${parts.join('; ') || 'nothing to do'}`);
