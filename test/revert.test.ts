@@ -134,13 +134,15 @@ describe('revert', () => {
       const [now, a, b] = await Promise.all([readTree(tree), readTree(from), readTree(to)]);
       let changed = 0;
       for (const path of new Set([...now.keys(), ...a.keys(), ...b.keys()])) {
+        if (path.endsWith('.memcpy-debug.tmp')) continue; // written, not yet renamed: the re-run clears it
         const cur = now.get(path);
         const isOld = cur === undefined ? !a.has(path) : a.get(path)?.equals(cur) === true;
         const isNew = cur === undefined ? !b.has(path) : b.get(path)?.equals(cur) === true;
         assert.ok(isOld || isNew, `${path} is either as before or as after`);
         if (!isOld) changed++;
       }
-      assert.equal(changed, killAfter);
+      // Files are written several at a time: those in flight at the kill may have landed too.
+      assert.ok(changed >= killAfter && changed < killAfter + 16, `${changed} files changed`);
 
       const again = runCli([command, 'mcdemo'], { cwd: tmp });
       assert.equal(again.status, 0, again.stderr);

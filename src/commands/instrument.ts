@@ -13,7 +13,7 @@ import { addCounts, type BuildReport, type InstrumentReport } from '../core/repo
 import { ON_OVERLAP, renderRuntime, RUNTIME_FILES, type OnOverlap, type Target } from '../core/runtime.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
 import type { Context } from '../cli/context.js';
-import { applyChanges, ApplyError, preflight } from '../io/apply.js';
+import { applyChanges, ApplyError, preflight, removeTemps } from '../io/apply.js';
 import { loadTemplates, toolVersion } from '../io/assets.js';
 import { readTextIfExists } from '../io/files.js';
 import { planFiles } from '../io/plan-files.js';
@@ -171,6 +171,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   } else if (!o.dryRun && resumed && previous) {
     await writeManifest(root, { ...previous, state: 'instrumented' });
   }
+  if (!o.dryRun && resumed && previous) await removeTemps(root, previous.files.map((f) => f.path));
 
   return emitChange(o, ctx, report, started, changes.length > 0, patches,
     (r, quote) => instrumentSummary(r, quote));

@@ -11,7 +11,7 @@ import { renderRuntime, runtimeParamsOf, RUNTIME_FILES } from '../core/runtime.j
 import { structuralRevertBuild, structuralRevertC } from '../core/structural-revert.js';
 import type { Context } from '../cli/context.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
-import { applyChanges, ApplyError, preflight } from '../io/apply.js';
+import { applyChanges, ApplyError, preflight, removeTemps } from '../io/apply.js';
 import { loadCParser, loadTemplates } from '../io/assets.js';
 import { readText, readTextIfExists } from '../io/files.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
@@ -67,6 +67,7 @@ export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCod
     }
   }
   let manifestRemoved = false;
+  if (!o.dryRun && manifest && manifest.state !== 'instrumented') await removeTemps(root, manifest.files.map((f) => f.path));
   if (!o.dryRun && manifest) {
     if (planned.remaining.length === 0) {
       await removeManifest(root);

@@ -1,11 +1,10 @@
 // Writes a plan. Everything was checked before the first write; each file is replaced
 // atomically and checked against the hash it was planned from. If a write fails, the files
 // already written are put back, so the tree is as it was.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { applyEdits, revertRegions } from '../core/edit.js';
 import { sha256, type FileChange } from '../core/plan.js';
-import { readText, readTextIfExists, removeFile, whyNotWritable, whyNotWritableDir, writeTextAtomic, exists } from './files.js';
-import { dirname } from 'node:path';
+import { exists, readText, readTextIfExists, removeFile, tempPathFor, whyNotWritable, whyNotWritableDir, writeTextAtomic } from './files.js';
 
 export class ApplyError extends Error {
   constructor(
@@ -17,28 +16,46 @@ export class ApplyError extends Error {
   }
 }
 
+/** Files worked on at once: a kernel tree's thousands of files wait on the disk, not the CPU. */
+const IN_FLIGHT = 16;
+
+/** Runs `task` on every item, IN_FLIGHT at a time; stops starting new ones after a failure. */
+async function eachInFlight<T>(items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++];
+      try {
+        await task(item);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(IN_FLIGHT, items.length) }, lane));
+  const rejected = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (rejected) throw rejected.reason;
+}
+
 /** Problems that would stop the plan from being written, one line each; empty when none. */
 export async function preflight(root: string, changes: readonly FileChange[]): Promise<string[]> {
-  const problems: string[] = [];
-  for (const c of changes) {
+  const problems: { path: string; why: string }[] = [];
+  await eachInFlight(changes, async (c) => {
     const abs = join(root, c.path);
-    if (c.kind === 'create') {
-      if (await exists(abs)) problems.push(`${c.path}: already exists`);
-      else {
-        const why = await whyNotWritableDir(dirname(abs));
-        if (why) problems.push(`${c.path}: ${why}`);
-      }
-    } else {
-      const why = await whyNotWritable(abs);
-      if (why) problems.push(`${c.path}: ${why}`);
-    }
-  }
-  return problems;
+    const why = c.kind === 'create'
+      ? (await exists(abs)) ? 'already exists' : await whyNotWritableDir(dirname(abs))
+      : await whyNotWritable(abs);
+    if (why) problems.push({ path: c.path, why });
+  });
+  return problems.sort((a, b) => (a.path < b.path ? -1 : 1)).map((p) => `${p.path}: ${p.why}`);
 }
 
 /**
- * Applies `changes` in order. `onWritten` runs after each file (the test hook that simulates
- * a kill uses it). A file found in neither its planned state nor its result stops the run.
+ * Applies `changes`, several at a time. `onWritten` runs after each file (the test hook that
+ * simulates a kill uses it). A file found in neither its planned state nor its result stops
+ * the run, and what was written is put back.
  */
 export async function applyChanges(
   root: string,
@@ -46,14 +63,19 @@ export async function applyChanges(
   onWritten: (count: number) => void = () => {},
 ): Promise<void> {
   const done: FileChange[] = [];
+  let failed: FileChange | undefined;
   try {
-    for (const c of changes) {
-      await applyOne(root, c);
+    await eachInFlight(changes, async (c) => {
+      try {
+        await applyOne(root, c);
+      } catch (e) {
+        failed ??= c;
+        throw e;
+      }
       done.push(c);
       onWritten(done.length);
-    }
+    });
   } catch (e) {
-    const failed = changes[done.length];
     let rolledBack = true;
     for (const c of done.reverse()) {
       try {
@@ -62,8 +84,16 @@ export async function applyChanges(
         rolledBack = false;
       }
     }
-    throw new ApplyError((e as Error).message, failed?.path ?? '', rolledBack);
+    throw new ApplyError((e as Error).message, (failed as FileChange | undefined)?.path ?? '', rolledBack);
   }
+}
+
+/**
+ * Removes the temporary files a killed run may have left beside `paths` (written, not yet
+ * renamed into place).
+ */
+export async function removeTemps(root: string, paths: readonly string[]): Promise<void> {
+  await eachInFlight(paths, (p) => removeFile(tempPathFor(join(root, p))));
 }
 
 async function applyOne(root: string, c: FileChange): Promise<void> {
