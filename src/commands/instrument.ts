@@ -2,7 +2,7 @@
 // files), check that all of it can be written, then write it, or show it with --dry-run.
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { BuildFileError } from '../core/build/build-edit.js';
+import { BuildFileError, identifierOf } from '../core/build/build-edit.js';
 import { BUILD_FILE_NAMES, detectTarget, planBuild, type BuildFiles, type BuildPlan } from '../core/build/plan-build.js';
 import type { SiteKind } from '../core/c/find-sites.js';
 import { applyEdits, regionsOf, type Edit } from '../core/edit.js';
@@ -66,7 +66,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
       throw new ToolError(ExitCode.PLAN, `cannot add the runtime to ${e.path === '.' ? o.dir : join(o.dir, e.path)}: ${e.problem}`, [], e.hint);
     }
   }
-  const tag = previous?.options.tag ?? build?.tag ?? basename(root).replace(/[^A-Za-z0-9_]/g, '_');
+  const tag = previous?.options.tag ?? build?.tag ?? identifierOf(basename(root));
 
   // The C files: read, prefilter by bytes, parse only those that mention memcpy.
   const progress = progressLine(ctx, scan.cFiles.length);
