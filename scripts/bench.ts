@@ -16,7 +16,7 @@ import { planCFile } from '../src/core/c/plan-c-file.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const WORK = join(REPO, '.bench');
-const BIN = join(REPO, 'dist/src/bin.js');
+const BIN = join(REPO, 'dist/bundle/memcpy-debug.js');
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
   const i = args.indexOf(`--${name}`);
@@ -177,7 +177,10 @@ async function main(): Promise<void> {
         (d) => `node '${BIN}' revert ${name(d)} 2>/dev/null`, (_r, d) => -sh(`diff -rq '${src}' '${d}' | grep -v memcpy-debug || true`).split('\n').filter(Boolean).length);
     }
     if (TOOLS.includes('sed')) {
-      measure('sed loop', runs, () => {}, (d) => `find ${name(d)} -name '*.[ch]' -type f -exec sed -i 's/\\<memcpy\\>/memcpy_debug/g' {} +`, (_r, d) => sitesInTree(src, d));
+      const sed = (d: string) => `find ${name(d)} -name '*.[ch]' -type f -exec sed -i 's/\\<memcpy\\>/memcpy_debug/g' {} +`;
+      measure('sed loop', runs, () => {}, sed, (_r, d) => sitesInTree(src, d));
+      const d = freshCopy(src, `${corpus}-sed-diff`);
+      patches.set('sed', sh(`${sed(d)}; diff -ru '${src}' '${d}' || true`, join(d, '..')));
     }
     if (TOOLS.includes('spatch')) {
       const r = measure('spatch (Coccinelle)', runs, () => {},

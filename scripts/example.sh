@@ -4,7 +4,7 @@
 # reverted and compared with the original.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="node dist/src/bin.js"
+bin="node dist/bundle/memcpy-debug.js"
 work=.example
 rm -rf "$work"
 mkdir -p "$work"

@@ -1,15 +1,23 @@
 // The files memcpy-debug ships with: the C grammar and the runtime templates.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCParser, type CParser } from '../core/c/parse-c.js';
 import { RUNTIME_FILES, type Target, type Templates } from '../core/runtime.js';
 
 const require = createRequire(import.meta.url);
 
-/** The package's root folder (this file is dist/src/io/assets.js). */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The package's root folder: the nearest above this file (built or bundled) with templates/. */
+export const PACKAGE_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'templates'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`memcpy-debug: no package root above ${from}`);
+  }
+}
 
 export async function loadCParser(): Promise<CParser> {
   const wasm = await readFile(require.resolve('tree-sitter-c/tree-sitter-c.wasm'));

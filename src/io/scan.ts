@@ -4,7 +4,6 @@
 // and whatever --exclude names.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import picomatch from 'picomatch';
 
 export interface ScanResult {
   readonly cFiles: string[];
@@ -21,7 +20,9 @@ const BUILD_OUTPUT_DIRS = new Set(['CMakeFiles', '.deps', '.libs', 'node_modules
 
 export async function scanTree(root: string, excludes: readonly string[], alsoSkip: readonly string[] = []): Promise<ScanResult> {
   // A pattern without a slash matches a name anywhere, as in .gitignore.
-  const excluded = excludes.length > 0 ? picomatch(excludes as string[], { dot: true, basename: true }) : () => false;
+  const excluded = excludes.length > 0
+    ? (await import('picomatch')).default(excludes as string[], { dot: true, basename: true })
+    : () => false;
   const skip = new Set(alsoSkip);
   const cFiles: string[] = [];
   const symlinks: string[] = [];

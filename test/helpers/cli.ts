@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file is dist/test/helpers/cli.js). */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-export const BIN = join(REPO, 'dist/src/bin.js');
+/** The command as shipped: the bundle that package.json's bin names. */
+export const BIN = join(REPO, 'dist/bundle/memcpy-debug.js');
 export const FIXTURES = join(REPO, 'fixtures');
 
 export interface CliResult {
