@@ -30,14 +30,14 @@ export function planKbuild(path: string, text: string, object: string, module?: 
   if (module !== undefined) {
     chosen = composites.find((c) => c.name === module);
     if (!chosen) {
-      const known = composites.map((c) => c.name).join(', ') || 'none';
+      const known = list(composites.map((c) => c.name)) || 'none';
       throw new BuildFileError(path, `no composite object named ${module} (composite objects here: ${known})`,
         `pick one of them with --module, or add the line yourself and use --no-makefile`);
     }
   } else if (composites.length === 1) {
     chosen = composites[0];
   } else if (composites.length > 1) {
-    throw new BuildFileError(path, `it builds several composite objects: ${composites.map((c) => c.name).join(', ')}`,
+    throw new BuildFileError(path, `it builds several composite objects: ${list(composites.map((c) => c.name))}`,
       `say which one gets the runtime with --module NAME (the line added is "NAME-y += ${object}")`);
   }
 
@@ -58,7 +58,7 @@ export function planKbuild(path: string, text: string, object: string, module?: 
       };
     }
     const what = modules.length > 0
-      ? `its modules are single-file objects (${modules.join(', ')}); Kbuild cannot add an object to one without renaming its source`
+      ? `its modules are single-file objects (${list(modules)}); Kbuild cannot add an object to one without renaming its source`
       : 'it has no obj-y, obj-m or obj-$(CONFIG_...) list';
     throw new BuildFileError(path, what,
       `make the module composite (e.g. "obj-m += mymod.o" and "mymod-y := main.o ${object}"), or use --no-makefile and link ${object} yourself`);
@@ -96,4 +96,9 @@ function compositesOf(all: readonly Assignment[]): Composite[] {
 
 function isListSuffix(s: string): boolean {
   return s === 'y' || s === 'objs' || /^\$[({]CONFIG_[A-Za-z0-9_]+[)}]$/.test(s);
+}
+
+/** A list for a message: the first few names, then how many more. */
+function list(names: readonly string[], most = 6): string {
+  return names.length <= most ? names.join(', ') : `${names.slice(0, most).join(', ')} and ${names.length - most} more`;
 }
