@@ -39,7 +39,7 @@ export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCod
   const started = performance.now();
   const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
   const manifest = await readManifest(root);
-  const planned = manifest ? await planFromManifest(root, manifest, o.force) : await planStructural(root);
+  const planned = manifest ? await planFromManifest(root, manifest, o.force, o.dryRun) : await planStructural(root);
   const { reports, changes } = planned;
   changes.sort(byPath);
 
@@ -85,17 +85,24 @@ export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCod
   return reports.some((r) => r.status === 'conflict') ? ExitCode.CONFLICT : code;
 }
 
-async function planFromManifest(root: string, manifest: Manifest, force: boolean): Promise<Planned> {
+async function planFromManifest(root: string, manifest: Manifest, force: boolean, withTexts: boolean): Promise<Planned> {
   const out: Planned = { reports: [], changes: [], texts: [], remaining: [], renamedBack: 0, warnings: [] };
-  for (const entry of manifest.files) {
-    const current = await readTextIfExists(join(root, entry.path));
-    const p = planRevertEntry(entry, current, force);
-    out.reports.push({ path: p.path, status: p.status, reasons: p.reasons });
-    if (p.change) {
-      out.changes.push(p.change);
-      out.texts.push({ path: p.path, before: current, after: p.after, regions: p.change.kind === 'modify' ? p.change.regions : undefined });
-    }
-    if (p.status === 'conflict') out.remaining.push(entry);
+  // Files are read a batch at a time: one by one, a kernel tree's thousands wait on each read.
+  const BATCH = 32;
+  for (let i = 0; i < manifest.files.length; i += BATCH) {
+    const entries = manifest.files.slice(i, i + BATCH);
+    const texts = await Promise.all(entries.map((e) => readTextIfExists(join(root, e.path))));
+    entries.forEach((entry, k) => {
+      const current = texts[k];
+      const p = planRevertEntry(entry, current, force);
+      out.reports.push({ path: p.path, status: p.status, reasons: p.reasons });
+      if (p.change) {
+        out.changes.push(p.change);
+        // Texts are kept only for the patch of a dry run.
+        if (withTexts) out.texts.push({ path: p.path, before: current, after: p.after, regions: p.change.kind === 'modify' ? p.change.regions : undefined });
+      }
+      if (p.status === 'conflict') out.remaining.push(entry);
+    });
   }
   return out;
 }
