@@ -1,6 +1,6 @@
 // The manifest: what instrument did, kept in the instrumented folder so that revert can undo
 // exactly that. It doubles as the journal: its state says whether a run was cut off.
-import type { Edit, Region } from './edit.js';
+import type { Region } from './edit.js';
 import type { FileChange } from './plan.js';
 import type { OnOverlap, Target } from './runtime.js';
 
@@ -74,10 +74,6 @@ export function entryOf(change: FileChange): ManifestEntry {
 
 export function regionsOf(entry: ModifyEntry): Region[] {
   return entry.regions.map(([line, before, after]) => ({ line, before, after }));
-}
-
-export function editsOf(entry: ModifyEntry): Edit[] {
-  return entry.edits.map(([start, end, text]) => ({ start, end, text, reason: 'manifest' }));
 }
 
 export class ManifestError extends Error {}

@@ -4,7 +4,7 @@ import { BuildFileError, identifierOf, type BuildEdit } from './build-edit.js';
 import { planCMake } from './plan-cmake.js';
 import { isKbuild, planKbuild } from './plan-kbuild.js';
 import { planMake } from './plan-make.js';
-import type { Target } from '../runtime.js';
+import { RUNTIME_OBJECT, type Target } from '../runtime.js';
 
 /** The build files a folder may have, in the order they are considered. */
 export const BUILD_FILE_NAMES = ['Kbuild', 'Makefile', 'GNUmakefile', 'makefile', 'Makefile.in', 'Makefile.am', 'CMakeLists.txt'] as const;
@@ -37,7 +37,7 @@ export function planBuild(files: BuildFiles, target: Target, cFiles: readonly st
     if (text === undefined) {
       throw new BuildFileError('.', 'there is no Kbuild or Makefile', 'use --no-makefile and link memcpy_debug.o yourself');
     }
-    const edit = planKbuild(name, text, 'memcpy_debug.o', o.module);
+    const edit = planKbuild(name, text, RUNTIME_OBJECT, o.module);
     return { edits: [edit], notes: [], tag: edit.tag };
   }
   const edits: BuildEdit[] = [];
