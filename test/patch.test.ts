@@ -6,16 +6,7 @@ import { test } from 'node:test';
 import { structuredPatch } from 'diff';
 import { applyEdits, regionsOf, type Edit } from '../src/core/edit.js';
 import { hunksOf } from '../src/render/patch.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './helpers/prng.js';
 
 test('hunks from regions equal jsdiff hunks', () => {
   for (let seed = 1; seed <= 300; seed++) {

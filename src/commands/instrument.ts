@@ -5,10 +5,9 @@ import { basename, join, resolve } from 'node:path';
 import { BuildFileError, identifierOf } from '../core/build/build-edit.js';
 import { BUILD_FILE_NAMES, detectTarget, planBuild, type BuildFiles, type BuildPlan } from '../core/build/plan-build.js';
 import type { SiteKind } from '../core/c/find-sites.js';
-import { applyEdits, regionsOf, type Edit } from '../core/edit.js';
 import type { SiteNote } from '../core/instrument-file.js';
 import { entryOf, STATE_DIR, type Manifest, type ManifestEntry } from '../core/manifest.js';
-import { byPath, sha256, type FileChange, type ModifyChange } from '../core/plan.js';
+import { byPath, modifyChange, sha256, type FileChange } from '../core/plan.js';
 import { addCounts, type BuildReport, type InstrumentReport } from '../core/report.js';
 import { ON_OVERLAP, renderRuntime, RUNTIME_FILES, type OnOverlap, type Target } from '../core/runtime.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
@@ -107,9 +106,9 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     const text = buildFiles[b.path as keyof BuildFiles] as string;
     builds.push({ path: b.path, line: b.line, added: b.edits.length > 0, note: b.note });
     if (b.edits.length === 0) continue;
-    const change = modifyChange(b.path, text, b.edits);
+    const { change, after } = modifyChange(b.path, text, b.edits);
     changes.push(change);
-    if (o.dryRun) patches.push({ path: b.path, before: text, after: applyEdits(text, b.edits), regions: change.regions });
+    if (o.dryRun) patches.push({ path: b.path, before: text, after, regions: change.regions });
   }
 
   // The runtime files: ours if the manifest says so or they are identical; anything else there is the user's.
@@ -175,12 +174,6 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
 
   return emitChange(o, ctx, report, started, changes.length > 0, patches,
     (r, quote) => instrumentSummary(r, quote));
-}
-
-/** A modify change from a text and the edits on it. */
-export function modifyChange(path: string, text: string, edits: readonly Edit[]): ModifyChange {
-  const after = applyEdits(text, edits);
-  return { kind: 'modify', path, beforeSha: sha256(text), afterSha: sha256(after), edits, regions: regionsOf(text, edits) };
 }
 
 /**

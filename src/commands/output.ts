@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { painter, type ColorMode, type Context } from '../cli/context.js';
 import { ExitCode, type ExitCodeValue } from '../cli/errors.js';
 import type { Region } from '../core/edit.js';
-import { asPatchPath } from '../io/plan-files.js';
+import { byPath } from '../core/plan.js';
 import { colourPatch, diffstatOf, filePatch, renderDiffstat } from '../render/patch.js';
 
 export interface OutputOptions {
@@ -35,8 +35,8 @@ export type FileTexts =
 
 export function renderPatch(files: readonly FileTexts[]): string {
   return [...files]
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-    .map((f) => ('patch' in f ? f.patch : filePatch(asPatchPath(f.path), f.before, f.after, f.regions)))
+    .sort(byPath)
+    .map((f) => ('patch' in f ? f.patch : filePatch(f.path, f.before, f.after, f.regions)))
     .join('');
 }
 

@@ -2,9 +2,9 @@
 // edits; without a manifest, a structural undo of exactly our forms.
 import { join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES } from '../core/build/plan-build.js';
-import { applyEdits, regionsOf, type Edit } from '../core/edit.js';
+import type { Edit } from '../core/edit.js';
 import type { Manifest, ManifestEntry } from '../core/manifest.js';
-import { byPath, sha256, type FileChange } from '../core/plan.js';
+import { byPath, modifyChange, sha256, type FileChange } from '../core/plan.js';
 import type { RevertFileReport, RevertReport } from '../core/report.js';
 import { planRevertEntry } from '../core/revert-plan.js';
 import { renderRuntime, runtimeParamsOf, RUNTIME_FILES } from '../core/runtime.js';
@@ -111,10 +111,9 @@ async function planStructural(root: string): Promise<Planned> {
   const out: Planned = { reports: [], changes: [], texts: [], remaining: [], renamedBack: 0, warnings: [] };
   const add = (path: string, text: string, edits: Edit[]) => {
     if (edits.length === 0) return;
-    const after = applyEdits(text, edits);
-    const regions = regionsOf(text, edits);
-    out.changes.push({ kind: 'modify', path, beforeSha: sha256(text), afterSha: sha256(after), edits, regions });
-    out.texts.push({ path, before: text, after, regions });
+    const { change, after } = modifyChange(path, text, edits);
+    out.changes.push(change);
+    out.texts.push({ path, before: text, after, regions: change.regions });
     out.reports.push({ path, status: 'reverted', reasons: [] });
   };
   const scan = await scanTree(root, [], [...RUNTIME_FILES]);

@@ -1,10 +1,9 @@
 // Instrumenting one C file, from its text to a planned change and what to tell the user.
 import { posix } from 'node:path';
-import { applyEdits, regionsOf } from './edit.js';
 import type { CParser } from './c/parse-c.js';
 import { HEADER_NAME, planCFile } from './c/plan-c-file.js';
 import type { SiteKind } from './c/find-sites.js';
-import { sha256, type ModifyChange } from './plan.js';
+import { modifyChange, type ModifyChange } from './plan.js';
 
 /** Kinds left alone without a word: nobody wants a list of the comments that mention memcpy. */
 export const QUIET_KINDS: ReadonlySet<SiteKind> = new Set(['comment', 'string', 'member']);
@@ -46,15 +45,7 @@ export function instrumentFile(path: string, text: string, parser: CParser): Ins
   if (plan.edits.length === 0) {
     return { path, change: null, renamed, includeAdded: false, counts, notes, after: null };
   }
-  const after = applyEdits(text, plan.edits);
-  const change: ModifyChange = {
-    kind: 'modify',
-    path,
-    beforeSha: sha256(text),
-    afterSha: sha256(after),
-    edits: plan.edits,
-    regions: regionsOf(text, plan.edits),
-  };
+  const { change, after } = modifyChange(path, text, plan.edits);
   return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after };
 }
 

@@ -1,7 +1,7 @@
 // A plan is the whole change as data: what each file becomes, and how to undo it. Dry-run
 // renders it, apply writes it, the manifest records it; nothing else decides what changes.
 import { createHash } from 'node:crypto';
-import type { Edit, Region } from './edit.js';
+import { applyEdits, regionsOf, type Edit, type Region } from './edit.js';
 
 /** A file changed in place: `edits` on the text whose hash is `beforeSha`. */
 export interface ModifyChange {
@@ -35,6 +35,13 @@ export type FileChange = ModifyChange | CreateChange | DeleteChange;
 /** SHA-256 of a latin1 text, i.e. of the file's bytes. */
 export function sha256(text: string): string {
   return createHash('sha256').update(text, 'latin1').digest('hex');
+}
+
+/** The change that `edits` make to `text`, and the text they give. */
+export function modifyChange(path: string, text: string, edits: readonly Edit[]): { change: ModifyChange; after: string } {
+  const after = applyEdits(text, edits);
+  const change: ModifyChange = { kind: 'modify', path, beforeSha: sha256(text), afterSha: sha256(after), edits, regions: regionsOf(text, edits) };
+  return { change, after };
 }
 
 export const byPath = (a: { path: string }, b: { path: string }): number =>

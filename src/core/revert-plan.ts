@@ -3,9 +3,8 @@
 // user's kept; a file where one of our lines was itself edited is a conflict.
 import { revertRegions } from './edit.js';
 import { regionsOf as manifestRegions, type ManifestEntry } from './manifest.js';
-import { sha256, type FileChange } from './plan.js';
+import { modifyChange, sha256, type FileChange } from './plan.js';
 import type { RevertStatus } from './report.js';
-import { regionsOf } from './edit.js';
 
 export interface RevertFilePlan {
   readonly path: string;
@@ -40,10 +39,6 @@ export function planRevertEntry(entry: ManifestEntry, current: string | null, fo
   if (conflicts.length > 0 && !force) return none('conflict', conflicts.map((c) => c.reason));
   if (edits.length === 0) return none('conflict', conflicts.map((c) => c.reason));
   const status: RevertStatus = unchanged ? 'restored' : conflicts.length > 0 ? 'partly-reverted' : 'reverted';
-  return {
-    path, status,
-    reasons: conflicts.map((c) => `skipped: ${c.reason}`),
-    change: { kind: 'modify', path, beforeSha: sha, afterSha: sha256(text), edits, regions: regionsOf(current, edits) },
-    after: text,
-  };
+  const { change, after } = modifyChange(path, current, edits);
+  return { path, status, reasons: conflicts.map((c) => `skipped: ${c.reason}`), change, after };
 }

@@ -3,7 +3,7 @@
 // already written are put back, so the tree is as it was.
 import { dirname, join } from 'node:path';
 import { applyEdits, revertRegions } from '../core/edit.js';
-import { sha256, type FileChange } from '../core/plan.js';
+import { byPath, sha256, type FileChange } from '../core/plan.js';
 import { exists, readText, readTextIfExists, removeFile, tempPathFor, whyNotWritable, whyNotWritableDir, writeTextAtomic } from './files.js';
 
 export class ApplyError extends Error {
@@ -49,7 +49,7 @@ export async function preflight(root: string, changes: readonly FileChange[]): P
       : await whyNotWritable(abs);
     if (why) problems.push({ path: c.path, why });
   });
-  return problems.sort((a, b) => (a.path < b.path ? -1 : 1)).map((p) => `${p.path}: ${p.why}`);
+  return problems.sort(byPath).map((p) => `${p.path}: ${p.why}`);
 }
 
 /**

@@ -45,12 +45,9 @@ export function planFile(root: string, path: string, parser: CParser, withPatch:
     throw e;
   }
   const { after, ...planned } = result;
-  const patch = withPatch && after !== null && planned.change ? filePatch(asPatchPath(path), text, after, planned.change.regions) : null;
+  const patch = withPatch && after !== null && planned.change ? filePatch(path, text, after, planned.change.regions) : null;
   return { path, planned, patch };
 }
-
-/** Paths are JS strings; a patch is latin1 text, so a path goes in as its UTF-8 bytes. */
-export const asPatchPath = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
 
 /** Plans every file of the job; outcomes come back in the order of `job.paths`. */
 export async function planFiles(job: FileJob, onProgress: (done: number) => void = () => {}): Promise<FileOutcome[]> {

@@ -12,7 +12,9 @@ export const CONTEXT_LINES = 3;
  * `regions` of a change (we know which lines changed), the hunks are built from them directly,
  * in one pass, instead of diffing the two texts again.
  */
-export function filePatch(path: string, before: string | null, after: string | null, regions?: readonly Region[]): string {
+export function filePatch(name: string, before: string | null, after: string | null, regions?: readonly Region[]): string {
+  // Paths are JS strings; the patch is latin1 text, so a path goes in as its UTF-8 bytes.
+  const path = Buffer.from(name, 'utf8').toString('latin1');
   const p: StructuredPatch = regions && before !== null && after !== null
     ? { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks: hunksOf(before, after, regions) }
     : structuredPatch(`a/${path}`, `b/${path}`, before ?? '', after ?? '', undefined, undefined, { context: CONTEXT_LINES });
