@@ -1,8 +1,9 @@
 // The command line: flags are declared here and nowhere else; each `describe` is the help text.
 import yargs from 'yargs';
 import { runInstrument } from '../commands/instrument.js';
+import { runReport } from '../commands/report.js';
 import { runRevert } from '../commands/revert.js';
-import { ON_OVERLAP, type OnOverlap, type Target } from '../core/runtime.js';
+import { ON_OVERLAP, SAME_POINTER, type OnOverlap, type SamePointer, type Target } from '../core/runtime.js';
 import type { ColorMode, Context } from './context.js';
 import { ExitCode, formatError, ToolError, type ExitCodeValue } from './errors.js';
 
@@ -36,7 +37,8 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
           .option('target-name', { type: 'string', describe: 'CMake: the target that gets memcpy_debug.c when several build the sources' })
           .option('makefile', { type: 'boolean', default: true, describe: 'Edit the build file (--no-makefile: leave it; link memcpy_debug.c yourself)' })
           .option('target', { choices: ['kernel', 'user'], describe: 'The runtime flavour (default: kernel when the folder has a Kbuild makefile)' })
-          .option('on-overlap', { choices: ['warn', 'warn-once', 'bug', 'abort'], describe: `What an overlap does: kernel ${ON_OVERLAP.kernel.join('|')}, user ${ON_OVERLAP.user.join('|')} (default warn)` }),
+          .option('on-overlap', { choices: ['warn', 'warn-once', 'memmove', 'bug', 'abort'], describe: `What an overlap does after its report: warn (then memcpy, as the program asked), warn-once (each call site once), memmove (then copy as memmove: the data stays right), bug (kernel: BUG()), abort (user space: abort()); kernel ${ON_OVERLAP.kernel.join('|')}, user ${ON_OVERLAP.user.join('|')} (default warn)` })
+          .option('same-pointer', { choices: [...SAME_POINTER], describe: 'memcpy(p, p, n): report it (the default: memcpy forbids any overlap) or ignore it (as ASan does; compilers emit it for self-assignment)' }),
     )
     .command(
       'revert <dir>',
@@ -47,7 +49,16 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
           .options(OUTPUT_OPTIONS)
           .option('force', { type: 'boolean', default: false, describe: 'Also revert files with conflicts, as far as possible, and say what was skipped' }),
     )
-    .demandCommand(1, 'Say which command: instrument or revert.')
+    .command(
+      'report [logs..]',
+      'Read the overlap reports back from kernel logs (dmesg, console, journalctl -k) or a program\'s stderr: one row per call site',
+      (y) =>
+        y
+          .positional('logs', { type: 'string', array: true, describe: 'Log files; - (or none) reads standard input' })
+          .option('dir', { type: 'string', requiresArg: true, describe: 'The instrumented folder: also give each line as it was before instrumenting' })
+          .option('json', { type: 'boolean', default: false, describe: 'Print the sites as JSON' }),
+    )
+    .demandCommand(1, 'Say which command: instrument, revert or report.')
     .strict()
     .help()
     .version()
@@ -59,11 +70,16 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
   try {
     const a = (await parser.parseAsync()) as unknown as Args;
     if (a.help || a.version) return ExitCode.OK; // yargs printed them
+    if (a._[0] === 'report') {
+      const logs = (a.logs ?? []).map(String);
+      if (logs.length === 0 && process.stdin.isTTY) throw new UsageError('report reads a log: give a file, or pipe one in (dmesg | memcpy-debug report)');
+      return await runReport({ logs, dir: a.dir, json: a.json ?? false, stdin: readStdin }, ctx);
+    }
     checkOutputFlags(a);
     if (a._[0] === 'instrument') {
       return await runInstrument({
         dir: a.dir, excludes: (a.exclude ?? []).map(String), makefile: a.makefile ?? true, module: a.module, targetName: a['target-name'],
-        target: a.target as Target | undefined, onOverlap: a['on-overlap'] as OnOverlap | undefined, ...outputOptions(a),
+        target: a.target as Target | undefined, onOverlap: a['on-overlap'] as OnOverlap | undefined, samePointer: a['same-pointer'] as SamePointer | undefined, ...outputOptions(a),
       }, ctx);
     }
     return await runRevert({ dir: a.dir, force: a.force ?? false, ...outputOptions(a) }, ctx);
@@ -84,6 +100,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
 interface Args extends OutputArgs {
   _: (string | number)[];
   dir: string;
+  logs?: (string | number)[];
   help?: boolean;
   version?: boolean;
   exclude?: (string | number)[];
@@ -92,6 +109,7 @@ interface Args extends OutputArgs {
   'target-name'?: string;
   target?: string;
   'on-overlap'?: string;
+  'same-pointer'?: string;
   force?: boolean;
 }
 
@@ -115,4 +133,10 @@ function checkOutputFlags(a: OutputArgs): void {
 
 function outputOptions(a: OutputArgs) {
   return { dryRun: a['dry-run'], stat: a.stat, output: a.output, exitCode: a['exit-code'], color: a.color as ColorMode, json: a.json };
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }

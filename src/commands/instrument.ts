@@ -9,7 +9,7 @@ import type { SiteNote } from '../core/instrument-file.js';
 import { entryOf, STATE_DIR, type Manifest, type ManifestEntry } from '../core/manifest.js';
 import { byPath, modifyChange, sha256, type FileChange } from '../core/plan.js';
 import { addCounts, type BuildReport, type InstrumentReport } from '../core/report.js';
-import { ON_OVERLAP, renderRuntime, RUNTIME_FILES, type OnOverlap, type Target } from '../core/runtime.js';
+import { ON_OVERLAP, renderRuntime, RUNTIME_FILES, type OnOverlap, type SamePointer, type Target } from '../core/runtime.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
 import type { Context } from '../cli/context.js';
 import { applyChanges, ApplyError, preflight, removeTemps } from '../io/apply.js';
@@ -19,7 +19,9 @@ import { planFiles } from '../io/plan-files.js';
 import { progressLine } from './progress.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
-import { emitChange, type FileTexts, type OutputOptions } from './output.js';
+import { emitChange, shellQuote, type FileTexts, type OutputOptions } from './output.js';
+import { nextSteps } from '../core/next-steps.js';
+import { findKernelTree } from '../io/kernel-tree.js';
 import { instrumentSummary } from '../render/summary.js';
 
 export interface InstrumentOptions extends OutputOptions {
@@ -30,6 +32,7 @@ export interface InstrumentOptions extends OutputOptions {
   readonly targetName?: string;
   readonly target?: Target;
   readonly onOverlap?: OnOverlap;
+  readonly samePointer?: SamePointer;
 }
 
 export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise<ExitCodeValue> {
@@ -48,6 +51,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     throw new ToolError(ExitCode.USAGE, `--on-overlap ${onOverlap} is not available for the ${target} runtime`, [],
       `choose one of: ${ON_OVERLAP[target].join(', ')}`);
   }
+  const samePointer: SamePointer = previous ? (previous.options.samePointer ?? 'report') : (o.samePointer ?? 'report');
   const excludes = previous?.options.excludes ?? o.excludes;
   const scan = await scanTree(root, excludes, [...RUNTIME_FILES]);
   if (scan.cFiles.length === 0) {
@@ -114,7 +118,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   // The runtime files: ours if the manifest says so or they are identical; anything else there is the user's.
   const templates = await loadTemplates(target);
   const created: string[] = [];
-  for (const file of renderRuntime(templates, { target, tag, onOverlap })) {
+  for (const file of renderRuntime(templates, { target, tag, onOverlap, samePointer })) {
     const existing = await readTextIfExists(join(root, file.path));
     const ours = previous?.files.some((f) => f.path === file.path && f.kind === 'create' && existing !== null && sha256(existing) === f.after);
     if (existing !== null && (ours || existing === file.content)) continue;
@@ -134,10 +138,14 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
       files.slice(0, 20).map((f) => `${f.path}: ${f.renamed} call site(s)`), `run "memcpy-debug revert ${o.dir}", then instrument again`);
   }
   const report: InstrumentReport = {
-    command: 'instrument', dir: o.dir, dryRun: o.dryRun, target, tag, onOverlap,
+    command: 'instrument', dir: o.dir, dryRun: o.dryRun, target, tag, onOverlap, samePointer,
     scanned: scan.cFiles.length, parsed, renamed: files.reduce((n, f) => n + f.renamed, 0), sitesByKind,
     files, includesAdded: files.filter((f) => f.includeAdded).length, builds, created,
     notes, warnings, alreadyInstrumented: previous?.state === 'instrumented', resumed,
+    next: nextSteps({
+      target, dir: shellQuote(o.dir), absDir: shellQuote(root), kernelTree: await findKernelTree(root, shellQuote),
+      buildFiles: Object.keys(buildFiles), onOverlap,
+    }),
     seconds: 0,
   };
 
@@ -153,7 +161,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     const manifest = (state: Manifest['state']): Manifest => ({
       format: 'memcpy-debug-manifest', version: 1, tool: `memcpy-debug ${version}`,
       createdAt: previous?.createdAt ?? new Date().toISOString(), state,
-      options: { target, tag, onOverlap, buildFile: build ? (build.edits[0]?.path ?? null) : null, excludes: [...excludes] },
+      options: { target, tag, onOverlap, samePointer, buildFile: build ? (build.edits[0]?.path ?? null) : null, excludes: [...excludes] },
       files: [...kept, ...changes.map(entryOf)].sort(byPath),
     });
     await mkdir(join(root, STATE_DIR), { recursive: true });

@@ -2,7 +2,7 @@
 // exactly that. It doubles as the journal: its state says whether a run was cut off.
 import type { Region } from './edit.js';
 import type { FileChange } from './plan.js';
-import type { OnOverlap, Target } from './runtime.js';
+import type { OnOverlap, SamePointer, Target } from './runtime.js';
 
 export const STATE_DIR = '.memcpy-debug';
 export const MANIFEST_PATH = `${STATE_DIR}/manifest.json`;
@@ -18,6 +18,8 @@ export interface ManifestOptions {
   readonly target: Target;
   readonly tag: string;
   readonly onOverlap: OnOverlap;
+  /** Absent in manifests of 0.1.0, whose runtime always reported it. */
+  readonly samePointer?: SamePointer;
   readonly buildFile: string | null;
   readonly excludes: readonly string[];
 }

@@ -1,7 +1,8 @@
 // What a run did (or would do), as data: the text summary and --json are two views of it.
 import type { SiteKind } from './c/find-sites.js';
 import type { SiteNote } from './instrument-file.js';
-import type { OnOverlap, Target } from './runtime.js';
+import type { NextSteps } from './next-steps.js';
+import type { OnOverlap, SamePointer, Target } from './runtime.js';
 
 export interface BuildReport {
   readonly path: string;
@@ -18,6 +19,7 @@ export interface InstrumentReport {
   readonly target: Target;
   readonly tag: string;
   readonly onOverlap: OnOverlap;
+  readonly samePointer: SamePointer;
   /** C files found / read / parsed (those holding the bytes "memcpy"). */
   readonly scanned: number;
   readonly parsed: number;
@@ -35,6 +37,8 @@ export interface InstrumentReport {
   readonly alreadyInstrumented: boolean;
   /** A run that was cut off was completed. */
   readonly resumed: boolean;
+  /** Build, where the reports appear, how to read them, how to undo. */
+  readonly next: NextSteps;
   readonly seconds: number;
 }
 

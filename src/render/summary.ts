@@ -14,6 +14,7 @@ const RENAME_WORDS: Partial<Record<SiteKind, string>> = {
 };
 
 export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => string): string {
+  void quote;
   const out: string[] = [];
   const done = (verb: string) => (r.dryRun ? `would be ${verb}` : verb);
   if (r.alreadyInstrumented) {
@@ -21,7 +22,8 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
     out.push(`  undo with: memcpy-debug revert ${quote(r.dir)}`);
     return out.join('\n') + '\n';
   }
-  const flavour = `${r.target === 'kernel' ? 'kernel' : 'user-space'} runtime, tag ${r.tag}, on overlap: ${r.onOverlap}`;
+  const flavour = `${r.target === 'kernel' ? 'kernel' : 'user-space'} runtime, tag ${r.tag}, on overlap: ${r.onOverlap}` +
+    (r.samePointer === 'ignore' ? ', memcpy(p, p, n) ignored' : '');
   const what = r.dryRun ? `would instrument ${r.dir} (dry run, nothing written)` : `${r.resumed ? 'finished instrumenting' : 'instrumented'} ${r.dir}`;
   out.push(`memcpy-debug: ${what}; ${flavour}`);
   const how = (Object.keys(RENAME_WORDS) as SiteKind[])
@@ -46,7 +48,12 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
   }
   for (const w of r.warnings) out.push(`  warning: ${w}`);
   if (!r.dryRun && r.renamed + r.created.length > 0) {
-    out.push(`  recorded in ${MANIFEST_PATH}; undo with: memcpy-debug revert ${quote(r.dir)}`);
+    out.push(`  recorded in ${MANIFEST_PATH}`);
+    out.push('next:');
+    out.push(`  build:   ${r.next.build}`);
+    out.push(`  reports: ${r.next.reports}`);
+    out.push(`  read:    ${r.next.read}`);
+    out.push(`  undo:    ${r.next.undo}`);
   }
   out.push(`  (${r.seconds.toFixed(2)} s)`);
   return out.join('\n') + '\n';

@@ -2,23 +2,42 @@
 /*
  * memcpy_debug(): memcpy() with an overlap check that names its call site.
  *
- * memcpy-debug runtime: target=kernel tag=@TAG@ on-overlap=@ON_OVERLAP@
+ * memcpy-debug runtime: target=kernel tag=@TAG@ on-overlap=@ON_OVERLAP@ same-pointer=@SAME_POINTER@
  * Added by memcpy-debug; 'memcpy-debug revert' removes it. Build with
  * -DMEMCPY_DEBUG_DISABLE to turn every memcpy_debug() back into plain memcpy().
+ *
+ * Everything is here: each call site checks, counts and reports by itself, so an object that
+ * calls memcpy_debug() needs nothing else linked in, whatever module or image it ends up in.
+ *
+ * A report is one line, then the WARNING (or BUG) of the call site itself, with its stack:
+ *   memcpy overlap detected: dst=<dst> src=<src> size=<n> delta=<dst - src> at <file>:<line> in <function>
+ * delta > 0: the destination starts above the source (a forward copy reads bytes it has already
+ * overwritten); delta < 0: below it; delta = 0: memcpy(p, p, n).
  */
 #ifndef _MEMCPY_DEBUG_H
 #define _MEMCPY_DEBUG_H
 
+#include <linux/bug.h>
 #include <linux/compiler.h>
+#include <linux/printk.h>
 #include <linux/string.h>
 #include <linux/types.h>
 
-/* What an overlap does; override with -DMEMCPY_DEBUG_ON_OVERLAP=MEMCPY_DEBUG_BUG. */
-#define MEMCPY_DEBUG_WARN	0	/* printk + stack trace, rate-limited */
-#define MEMCPY_DEBUG_WARN_ONCE	1	/* printk + stack trace, once per call site */
-#define MEMCPY_DEBUG_BUG	2	/* printk, then BUG() */
+/* What an overlap does; override with e.g. -DMEMCPY_DEBUG_ON_OVERLAP=MEMCPY_DEBUG_MEMMOVE. */
+#define MEMCPY_DEBUG_WARN	0	/* report, then memcpy(): the bug happens as it would */
+#define MEMCPY_DEBUG_WARN_ONCE	1	/* the same, the first overlap of each call site only */
+#define MEMCPY_DEBUG_MEMMOVE	2	/* report, then copy as memmove(): the data stays right */
+#define MEMCPY_DEBUG_BUG	3	/* report, then BUG() */
 #ifndef MEMCPY_DEBUG_ON_OVERLAP
 #define MEMCPY_DEBUG_ON_OVERLAP	MEMCPY_DEBUG_@ON_OVERLAP_MACRO@
+#endif
+/* memcpy(p, p, n) with n > 0: 1 reports it (memcpy's ranges must not overlap), 0 lets it pass. */
+#ifndef MEMCPY_DEBUG_SAME_POINTER
+#define MEMCPY_DEBUG_SAME_POINTER	@SAME_POINTER_VALUE@
+#endif
+/* Each call site reports its first MEMCPY_DEBUG_BURST overlaps, then the 100th, 1000th, ... */
+#ifndef MEMCPY_DEBUG_BURST
+#define MEMCPY_DEBUG_BURST	10
 #endif
 
 #ifdef MEMCPY_DEBUG_DISABLE
@@ -27,45 +46,87 @@
 
 #else
 
-/*
- * The name carries the module's tag so that two instrumented modules link into one image. The
- * addresses go as numbers: only they are reported, the memory behind them is never read.
- */
-void memcpy_debug_@TAG@_report(uintptr_t dst, uintptr_t src, size_t size,
-			       const char *file, int line, const char *func);
-
-/* True when [dst, dst + size) and [src, src + size) share a byte; dst == src counts. */
+/* True when [d, d + size) and [s, s + size) share a byte. */
 static __always_inline bool memcpy_debug_overlaps(uintptr_t d, uintptr_t s, size_t size)
 {
-	return size != 0 && (d < s ? s - d : d - s) < size;
+	if (size == 0)
+		return false;
+	if (d == s)
+		return MEMCPY_DEBUG_SAME_POINTER;
+	return (d < s ? s - d : d - s) < size;
 }
 
-#if MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_WARN_ONCE
-#define __memcpy_debug_report(d, s, n) do {					\
-	static bool __memcpy_debug_done;					\
-	if (!__memcpy_debug_done) {						\
-		__memcpy_debug_done = true;					\
-		memcpy_debug_@TAG@_report((uintptr_t)(d), (uintptr_t)(s), n, __FILE__, __LINE__, __func__); \
-	}									\
+/*
+ * The nth overlap of a call site: -1 when it is not reported, else how many overlaps there went
+ * unreported since the last report.
+ */
+static inline long memcpy_debug_unreported(unsigned long nth)
+{
+	unsigned long p = nth;
+
+	if (MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_WARN_ONCE)
+		return nth == 1 ? 0 : -1;
+	if (nth <= MEMCPY_DEBUG_BURST)
+		return 0;
+	while (p % 10 == 0)
+		p /= 10;
+	if (p != 1)
+		return -1;
+	return (long)(nth - 1 - (nth / 10 > MEMCPY_DEBUG_BURST ? nth / 10 : MEMCPY_DEBUG_BURST));
+}
+
+#define __memcpy_debug_fmt "memcpy overlap detected: dst=%px src=%px size=%zu delta=%ld at %s:%d in %s\n"
+#define __memcpy_debug_args(d, s, n)						\
+	(void *)(uintptr_t)(d), (void *)(uintptr_t)(s), (n),			\
+	(long)((uintptr_t)(d) - (uintptr_t)(s)), __FILE__, __LINE__, __func__
+
+/*
+ * The report is expanded here, at the call site, so that the WARNING (or BUG) line, the RIP and
+ * the stack trace name the function that called memcpy_debug(), not a helper.
+ */
+#if MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_BUG
+#define __memcpy_debug_signal(d, s, n) do {					\
+	pr_crit(__memcpy_debug_fmt, __memcpy_debug_args(d, s, n));		\
+	BUG();									\
 } while (0)
 #else
-#define __memcpy_debug_report(d, s, n)						\
-	memcpy_debug_@TAG@_report((uintptr_t)(d), (uintptr_t)(s), n, __FILE__, __LINE__, __func__)
+#define __memcpy_debug_signal(d, s, n)						\
+	WARN(1, __memcpy_debug_fmt, __memcpy_debug_args(d, s, n))
+#endif
+
+#define __memcpy_debug_report(d, s, n, nth) do {				\
+	long __memcpy_debug_skipped = memcpy_debug_unreported(nth);		\
+	if (__memcpy_debug_skipped > 0)						\
+		pr_warn("memcpy overlap suppressed: %ld at %s:%d in %s since the last report; %lu overlaps there so far\n", \
+			__memcpy_debug_skipped, __FILE__, __LINE__, __func__, (unsigned long)(nth)); \
+	if (__memcpy_debug_skipped >= 0)					\
+		__memcpy_debug_signal(d, s, n);					\
+} while (0)
+
+#if MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_MEMMOVE
+#define __memcpy_debug_copy(d, s, n, overlap) ((overlap) ? memmove(d, s, n) : memcpy(d, s, n))
+#else
+#define __memcpy_debug_copy(d, s, n, overlap) memcpy(d, s, n)
 #endif
 
 /*
  * Each argument is evaluated once; memcpy() is then called here, at the call site, so that
- * FORTIFY_SOURCE still sees the sizes of the objects.
+ * FORTIFY_SOURCE still sees the sizes of the objects. The count is the call site's own.
  */
 #define memcpy_debug(d, s, n)							\
-	__memcpy_debug(d, s, n, __UNIQUE_ID(mcd_d), __UNIQUE_ID(mcd_s), __UNIQUE_ID(mcd_n))
-#define __memcpy_debug(d, s, n, ud, us, un) ({					\
+	__memcpy_debug(d, s, n, __UNIQUE_ID(mcd_d), __UNIQUE_ID(mcd_s),	\
+		       __UNIQUE_ID(mcd_n), __UNIQUE_ID(mcd_o))
+#define __memcpy_debug(d, s, n, ud, us, un, uo) ({				\
 	__auto_type ud = (d);							\
 	__auto_type us = (s);							\
 	size_t un = (n);							\
-	if (unlikely(memcpy_debug_overlaps((uintptr_t)ud, (uintptr_t)us, un)))	\
-		__memcpy_debug_report(ud, us, un);				\
-	memcpy(ud, us, un);							\
+	bool uo = unlikely(memcpy_debug_overlaps((uintptr_t)ud, (uintptr_t)us, un)); \
+	if (uo) {								\
+		static unsigned long __memcpy_debug_count;			\
+		__memcpy_debug_report(ud, us, un,				\
+			__atomic_add_fetch(&__memcpy_debug_count, 1, __ATOMIC_RELAXED)); \
+	}									\
+	__memcpy_debug_copy(ud, us, un, uo);					\
 })
 
 #endif /* MEMCPY_DEBUG_DISABLE */

@@ -1,22 +1,46 @@
 /*
  * memcpy_debug(): memcpy() with an overlap check that names its call site.
  *
- * memcpy-debug runtime: target=user tag=@TAG@ on-overlap=@ON_OVERLAP@
+ * memcpy-debug runtime: target=user tag=@TAG@ on-overlap=@ON_OVERLAP@ same-pointer=@SAME_POINTER@
  * Added by memcpy-debug; 'memcpy-debug revert' removes it. Build with
  * -DMEMCPY_DEBUG_DISABLE to turn every memcpy_debug() back into plain memcpy().
+ *
+ * Everything is here: each object that calls memcpy_debug() carries its own check and report,
+ * so nothing else has to be linked in, whichever program or library compiles it.
+ *
+ * A report is one line on stderr, then a backtrace where the C library has one:
+ *   memcpy overlap detected: dst=<dst> src=<src> size=<n> delta=<dst - src> at <file>:<line> in <function>
+ * delta > 0: the destination starts above the source (a forward copy reads bytes it has already
+ * overwritten); delta < 0: below it; delta = 0: memcpy(p, p, n).
  */
 #ifndef MEMCPY_DEBUG_H
 #define MEMCPY_DEBUG_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* What an overlap does; override with -DMEMCPY_DEBUG_ON_OVERLAP=MEMCPY_DEBUG_ABORT. */
-#define MEMCPY_DEBUG_WARN	0	/* report on stderr, then copy as memcpy would */
-#define MEMCPY_DEBUG_ABORT	1	/* report on stderr, then abort() */
+/* What an overlap does; override with e.g. -DMEMCPY_DEBUG_ON_OVERLAP=MEMCPY_DEBUG_ABORT. */
+#define MEMCPY_DEBUG_WARN	0	/* report, then memcpy(): the bug happens as it would */
+#define MEMCPY_DEBUG_WARN_ONCE	1	/* the same, the first overlap of each call site only */
+#define MEMCPY_DEBUG_MEMMOVE	2	/* report, then copy as memmove(): the data stays right */
+#define MEMCPY_DEBUG_ABORT	3	/* report, then abort() */
 #ifndef MEMCPY_DEBUG_ON_OVERLAP
 #define MEMCPY_DEBUG_ON_OVERLAP	MEMCPY_DEBUG_@ON_OVERLAP_MACRO@
+#endif
+/* memcpy(p, p, n) with n > 0: 1 reports it (memcpy's ranges must not overlap), 0 lets it pass. */
+#ifndef MEMCPY_DEBUG_SAME_POINTER
+#define MEMCPY_DEBUG_SAME_POINTER	@SAME_POINTER_VALUE@
+#endif
+/* Each call site reports its first MEMCPY_DEBUG_BURST overlaps, then the 100th, 1000th, ... */
+#ifndef MEMCPY_DEBUG_BURST
+#define MEMCPY_DEBUG_BURST	10
+#endif
+/* How many call sites of one source file keep a count of their own. */
+#ifndef MEMCPY_DEBUG_SITES
+#define MEMCPY_DEBUG_SITES	64
 #endif
 
 #ifdef MEMCPY_DEBUG_DISABLE
@@ -25,25 +49,120 @@
 
 #else
 
-/*
- * The name carries a tag so that two instrumented libraries link into one program. The
- * addresses go as numbers: only they are reported, the memory behind them is never read.
- */
-void memcpy_debug_@TAG@_report(uintptr_t dst, uintptr_t src, size_t size,
-			       const char *file, int line, const char *func);
+#if defined(__GLIBC__)
+#include <execinfo.h>
+#include <unistd.h>
+#endif
 
-static __inline__ void *memcpy_debug_@TAG@_at(void *dst, const void *src, size_t size,
-					      const char *file, int line, const char *func)
+#if defined(__GNUC__)
+#define MEMCPY_DEBUG_COLD __attribute__((noinline, cold, unused))
+#define MEMCPY_DEBUG_INLINE __inline__ __attribute__((always_inline))
+#define MEMCPY_DEBUG_LIKELY_NOT(x) __builtin_expect(!!(x), 0)
+#else
+#define MEMCPY_DEBUG_COLD
+#define MEMCPY_DEBUG_INLINE
+#define MEMCPY_DEBUG_LIKELY_NOT(x) (x)
+#endif
+
+/*
+ * Counts an overlap at file:line and returns its number there (1 for the first). The counts
+ * are this source file's own; each call site that overlapped takes one of its slots.
+ */
+static MEMCPY_DEBUG_COLD unsigned long memcpy_debug_count(const char *file, int line)
+{
+	static struct { const char *file; int line; unsigned long count; } sites[MEMCPY_DEBUG_SITES];
+	static unsigned long others;
+	static volatile int lock;
+	unsigned long nth = 0;
+	int i;
+
+#if defined(__GNUC__)
+	while (__sync_lock_test_and_set(&lock, 1))
+		;
+#endif
+	for (i = 0; i < MEMCPY_DEBUG_SITES && nth == 0; i++) {
+		if (sites[i].file == NULL) {
+			sites[i].file = file;
+			sites[i].line = line;
+		}
+		if (sites[i].line == line && strcmp(sites[i].file, file) == 0)
+			nth = ++sites[i].count;
+	}
+	if (nth == 0)
+		nth = ++others;
+#if defined(__GNUC__)
+	__sync_lock_release(&lock);
+#endif
+	(void)lock;
+	return nth;
+}
+
+/*
+ * The nth overlap of a call site: -1 when it is not reported, else how many overlaps there went
+ * unreported since the last report.
+ */
+static __inline__ long memcpy_debug_unreported(unsigned long nth)
+{
+	unsigned long p = nth;
+
+	if (MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_WARN_ONCE)
+		return nth == 1 ? 0 : -1;
+	if (nth <= MEMCPY_DEBUG_BURST)
+		return 0;
+	while (p % 10 == 0)
+		p /= 10;
+	if (p != 1)
+		return -1;
+	return (long)(nth - 1 - (nth / 10 > MEMCPY_DEBUG_BURST ? nth / 10 : MEMCPY_DEBUG_BURST));
+}
+
+static MEMCPY_DEBUG_COLD void memcpy_debug_report(uintptr_t dst, uintptr_t src, size_t size,
+						  const char *file, int line, const char *func)
+{
+	unsigned long nth = memcpy_debug_count(file, line);
+	long skipped = memcpy_debug_unreported(nth);
+	long long delta = dst >= src ? (long long)(dst - src) : -(long long)(src - dst);
+
+	if (skipped < 0)
+		return;
+	if (skipped > 0)
+		fprintf(stderr, "memcpy overlap suppressed: %ld at %s:%d in %s since the last report; %lu overlaps there so far\n",
+			skipped, file, line, func, nth);
+	fprintf(stderr, "memcpy overlap detected: dst=%p src=%p size=%lu delta=%lld at %s:%d in %s\n",
+		(void *)dst, (void *)src, (unsigned long)size, delta, file, line, func);
+#if defined(__GLIBC__)
+	{
+		void *frames[32];
+		int n = backtrace(frames, 32);
+
+		fflush(stderr);
+		backtrace_symbols_fd(frames, n, STDERR_FILENO);
+	}
+#endif
+	fflush(stderr);
+	if (MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_ABORT)
+		abort();
+}
+
+/*
+ * Checks, reports, then copies: as memcpy(), or as memmove() after an overlap in memmove mode.
+ * Always inlined, so that the report's caller is the call site's function.
+ */
+static MEMCPY_DEBUG_INLINE void *memcpy_debug_at(void *dst, const void *src, size_t size,
+					const char *file, int line, const char *func)
 {
 	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
+	int overlap = size != 0 && (d == s ? MEMCPY_DEBUG_SAME_POINTER : (d < s ? s - d : d - s) < size);
 
-	/* The ranges share a byte; dst == src counts, size == 0 never does. */
-	if (size != 0 && (d < s ? s - d : d - s) < size)
-		memcpy_debug_@TAG@_report(d, s, size, file, line, func);
+	if (MEMCPY_DEBUG_LIKELY_NOT(overlap)) {
+		memcpy_debug_report(d, s, size, file, line, func);
+		if (MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_MEMMOVE)
+			return memmove(dst, src, size);
+	}
 	return memcpy(dst, src, size);
 }
 
-#define memcpy_debug(d, s, n) memcpy_debug_@TAG@_at((d), (s), (n), __FILE__, __LINE__, __func__)
+#define memcpy_debug(d, s, n) memcpy_debug_at((d), (s), (n), __FILE__, __LINE__, __func__)
 
 #endif /* MEMCPY_DEBUG_DISABLE */
 

@@ -1,0 +1,35 @@
+// The text view of `memcpy-debug report`: one row per call site, most overlaps first.
+import type { LogSummary, SiteSummary } from '../core/overlap-log.js';
+
+export interface MappedSite extends SiteSummary {
+  /** The line in the file before instrumenting (--dir); null for a line memcpy-debug added. */
+  readonly originalLine?: number | null;
+}
+
+const range = (r: { min: number; max: number }) => (r.min === r.max ? String(r.min) : `${r.min}..${r.max}`);
+
+export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: readonly MappedSite[] }, sources: readonly string[]): string {
+  const from = sources.length === 1 ? sources[0] : `${sources.length} logs`;
+  if (s.sites.length === 0) return `memcpy-debug report: no memcpy overlap reports in ${from} (${s.lines} lines read)\n`;
+  const out: string[] = [];
+  const n = s.sites.length;
+  out.push(`memcpy-debug report: ${n} call site${n === 1 ? '' : 's'}, ${s.overlaps} overlap${s.overlaps === 1 ? '' : 's'} (${s.reports} reported) in ${from}`);
+  const mapped = s.sites.some((x) => x.originalLine !== undefined);
+  const header = ['overlaps', 'reports', 'size', 'delta', 'call site', ...(mapped ? ['original'] : []), 'function', 'called from'];
+  const rows = s.sites.map((x) => [
+    // After a report held back, the overlaps since the last count are not known: at least this many.
+    `${x.overlaps > x.reports ? '>=' : ''}${x.overlaps}`, String(x.reports), range(x.size), range(x.delta), `${x.file}:${x.line}`,
+    ...(mapped ? [x.originalLine === undefined ? '?' : x.originalLine === null ? 'added' : String(x.originalLine)] : []),
+    x.func,
+    x.callers.length === 0 ? '' : x.callers[0].chain.join(' < ') + (x.callers.length > 1 ? ` (+${x.callers.length - 1} other chains)` : ''),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const numeric = (i: number) => i < 2;
+  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  out.push(fmt(header));
+  for (const r of rows) out.push(fmt(r));
+  if (s.sites.some((x) => x.overlaps > x.reports)) out.push('>=: the rate limit held reports back; the count is the one of its last report at that site.');
+  out.push('delta is dst - src: > 0, the destination starts above the source; < 0, below it; 0, the same pointer.');
+  if (mapped) out.push('original: the line in the file as it was before memcpy-debug instrument.');
+  return out.join('\n') + '\n';
+}
