@@ -122,11 +122,16 @@ function stackAfter(lines: readonly string[], from: number, func: string): { cal
       if (STACK_END.test(msg)) { i++; break; }
       continue; // <TASK>, <IRQ>, register dumps inside a trace
     }
-    const name = f[2];
+    const name = plainName(f[2]);
     if (f[1] || MACHINERY.test(name) || (out.length === 0 && name === func)) continue;
     out.push(name);
   }
   return { callers: out, next: i };
+}
+
+/** A function's name without the suffixes of gcc's clones: f.constprop.0, f.isra.0, f.part.0, f.cold. */
+export function plainName(name: string): string {
+  return name.replace(/(\.(constprop|isra|part|cold|lto_priv|llvm)(\.\d+)?)+$/, '');
 }
 
 function basename(p: string): string {
