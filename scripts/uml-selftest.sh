@@ -66,7 +66,7 @@ cat >"$root/init" <<'EOF'
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 insmod /mod/$MCD_MODULE.ko
-dmesg > /out/$MCD_MODULE.dmesg
+dmesg -s 1048576 > /out/$MCD_MODULE.dmesg
 sync
 poweroff -f
 EOF

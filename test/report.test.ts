@@ -1,0 +1,185 @@
+// `memcpy-debug report` on real logs: the consoles and dmesg of user-mode Linux running the
+// instrumented self-test module (fixtures/overlap-logs, kept by scripts/uml-selftest.sh), the
+// same lines as journalctl -k and dmesg -T print them, and the core's pieces on small inputs.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { entryForLoggedPath, messageOf, originalLine, parseOverlapLog, summarizeOverlaps } from '../src/core/overlap-log.js';
+import { BIN, copyTree, FIXTURES, removeTree, runCli, tempDir } from './helpers/cli.js';
+
+const LOGS = join(FIXTURES, 'overlap-logs');
+const log = (name: string) => readFileSync(join(LOGS, name), 'latin1');
+
+interface JsonSite {
+  file: string;
+  line: number;
+  originalLine?: number | null;
+  func: string;
+  overlaps: number;
+  reports: number;
+  size: { min: number; max: number };
+  delta: { min: number; max: number };
+  callers: { chain: string[]; count: number }[];
+}
+
+function reportJson(args: readonly string[], cwd = LOGS): { sites: JsonSite[]; reports: number; overlaps: number } {
+  const r = runCli(['report', ...args, '--json'], { cwd });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.toString());
+}
+
+/** What the self-test module's log must give, whatever the prefix of its lines. */
+function assertSelftestSites(sites: readonly JsonSite[], module: string): void {
+  assert.deepEqual(sites.map((s) => [s.file, s.line, s.func, s.overlaps, s.reports]), [
+    [`${module}/main.c`, 24, 'mcdtest_shift_down', 100, 11],
+    [`${module}/main.c`, 19, 'mcdtest_shift_up', 1, 1],
+    [`${module}/main.c`, 29, 'mcdtest_self', 1, 1],
+  ]);
+  const [down, up, self] = sites;
+  assert.deepEqual(up.size, { min: 171, max: 171 });
+  assert.deepEqual(up.delta, { min: 31, max: 31 });
+  assert.deepEqual(down.delta, { min: -8, max: -8 });
+  assert.deepEqual(self.delta, { min: 0, max: 0 });
+  // The callers above the call site's function: no '?' frames, no WARN machinery, clones named plainly.
+  assert.deepEqual(up.callers, [{ chain: ['mcdtest_init', 'do_one_initcall', 'do_init_module'], count: 1 }]);
+  assert.deepEqual(down.callers, [{ chain: ['mcdtest_hot_loop', 'mcdtest_init', 'do_one_initcall'], count: 11 }]);
+}
+
+describe('memcpy-debug report on real kernel logs', () => {
+  test('a console without timestamps', () => {
+    assertSelftestSites(reportJson(['uml-warn.console.log']).sites, 'mcdtest_warn');
+  });
+
+  test('a console with timestamps', () => {
+    assertSelftestSites(reportJson(['uml-memmove.console.log']).sites, 'mcdtest_memmove');
+  });
+
+  test('dmesg with timestamps whose ring buffer had already dropped the start', () => {
+    const text = log('uml-memmove.dmesg.log');
+    const j = reportJson(['uml-memmove.dmesg.log']);
+    assert.equal(j.reports, text.split('\n').filter((l) => l.includes('memcpy overlap detected:')).length);
+    assert.ok(j.sites.every((s) => s.file === 'mcdtest_memmove/main.c'));
+  });
+
+  test('the same lines as journalctl -k and dmesg -T print them, and from standard input', async () => {
+    const lines = log('uml-warn.console.log').split('\n');
+    const tmp = await tempDir();
+    try {
+      await writeFile(join(tmp, 'journal.log'), lines.map((l) => `Nov 28 08:21:00 uml kernel: ${l}`).join('\n'));
+      assertSelftestSites(reportJson(['journal.log'], tmp).sites, 'mcdtest_warn');
+      const dmesgT = lines.map((l) => `[Sat Nov 28 08:21:00 2026] ${l}`).join('\r\n');
+      const p = spawnSync(process.execPath, [BIN, 'report', '-', '--json'], { input: dmesgT });
+      assert.equal(p.status, 0, p.stderr.toString());
+      assertSelftestSites(JSON.parse(p.stdout.toString()).sites, 'mcdtest_warn');
+    } finally {
+      await removeTree(tmp);
+    }
+  });
+
+  test('warn-once gives one report per site; BUG gives the one before the panic', () => {
+    const once = reportJson(['uml-warn-once.console.log']);
+    assert.deepEqual(once.sites.map((s) => [s.func, s.overlaps]), [['mcdtest_shift_up', 1], ['mcdtest_shift_down', 1], ['mcdtest_self', 1]]);
+    const bug = reportJson(['uml-bug.console.log']);
+    assert.deepEqual(bug.sites.map((s) => [s.func, s.line, s.callers[0]?.chain[0]]), [['mcdtest_shift_up', 19, 'mcdtest_init']]);
+  });
+
+  test('several logs at once add up', () => {
+    const j = reportJson(['uml-warn.console.log', 'uml-memmove.console.log']);
+    assert.equal(j.sites.length, 6);
+    assert.equal(j.reports, 26);
+  });
+
+  test('the text table: most overlaps first, with ranges and callers', () => {
+    const r = runCli(['report', 'uml-warn.console.log'], { cwd: LOGS });
+    assert.equal(r.status, 0, r.stderr);
+    const out = r.stdout.toString();
+    assert.match(out, /^memcpy-debug report: 3 call sites, 102 overlaps \(13 reported\) in uml-warn\.console\.log$/m);
+    assert.match(out, /^\s+>=100\s+11\s+16\s+-8\s+mcdtest_warn\/main\.c:24\s+mcdtest_shift_down\s+mcdtest_hot_loop < mcdtest_init < do_one_initcall$/m);
+    assert.match(out, /^delta is dst - src/m);
+  });
+
+  describe('with the instrumented tree at hand (--dir)', () => {
+    let tmp: string;
+    before(async () => {
+      tmp = await tempDir();
+      await copyTree(join(FIXTURES, 'overlap-selftest', 'kernel'), join(tmp, 'mcdtest_warn'));
+      const r = runCli(['instrument', 'mcdtest_warn'], { cwd: tmp });
+      assert.equal(r.status, 0, r.stderr);
+    });
+    after(async () => {
+      await removeTree(tmp);
+    });
+
+    test('each line is also given as it was in the original file (the include moved it by one)', () => {
+      const j = reportJson([join(LOGS, 'uml-warn.console.log'), '--dir', 'mcdtest_warn'], tmp);
+      assert.deepEqual(j.sites.map((s) => [s.line, s.originalLine]), [[24, 23], [19, 18], [29, 28]]);
+      const source = readFileSync(join(FIXTURES, 'overlap-selftest', 'kernel', 'main.c'), 'latin1').split('\n');
+      assert.match(source[18 - 1], /memcpy\(b \+ 31, b, n\)/);
+      const text = runCli(['report', join(LOGS, 'uml-warn.console.log'), '--dir', 'mcdtest_warn'], { cwd: tmp }).stdout.toString();
+      assert.match(text, /mcdtest_warn\/main\.c:19\s+18\s+mcdtest_shift_up/);
+    });
+
+    test('bad input: a missing log, a folder that is not instrumented (exit 2); no reports is not an error', async () => {
+      const missing = runCli(['report', 'nope.log'], { cwd: tmp });
+      assert.equal(missing.status, 2);
+      assert.match(missing.stderr, /^memcpy-debug: error: cannot read nope\.log: no such file$/m);
+      const plain = runCli(['report', join(LOGS, 'uml-warn.console.log'), '--dir', '.'], { cwd: tmp });
+      assert.equal(plain.status, 2);
+      assert.match(plain.stderr, /has no memcpy-debug manifest/);
+      await writeFile(join(tmp, 'quiet.log'), 'nothing to see\n');
+      const quiet = runCli(['report', 'quiet.log'], { cwd: tmp });
+      assert.equal(quiet.status, 0);
+      assert.equal(quiet.stdout.toString(), 'memcpy-debug report: no memcpy overlap reports in quiet.log (1 lines read)\n');
+    });
+  });
+});
+
+describe('report: the pieces', () => {
+  test('the prefixes loggers put before a message', () => {
+    const msg = 'memcpy overlap detected: x';
+    for (const prefix of ['', '<4>', '[   12.345678] ', '<4>[   12.345678] ', '[Sat Nov 28 08:00:00 2026] ', 'Nov 28 08:00:00 host kernel: ', '2026-11-28T08:00:00+0000 host kernel: ']) {
+      assert.equal(messageOf(`${prefix}${msg}\r`), msg, prefix);
+    }
+  });
+
+  test('an x86_64 WARNING: the message first, then the trace inside <TASK>', () => {
+    const text = [
+      '[  100.1] ------------[ cut here ]------------',
+      '[  100.1] memcpy overlap detected: dst=ffff9a0c4e3f201f src=ffff9a0c4e3f2000 size=171 delta=31 at fs/btrfs/extent_io.c:5717 in copy_pages',
+      '[  100.1] WARNING: CPU: 1 PID: 47 at fs/btrfs/extent_io.c:5717 copy_pages+0x1a2/0x1e0 [btrfs]',
+      '[  100.1] RIP: 0010:copy_pages+0x1a2/0x1e0 [btrfs]',
+      '[  100.1] Call Trace:',
+      '[  100.1]  <TASK>',
+      '[  100.1]  ? __warn+0x7d/0xc0',
+      '[  100.1]  ? report_bug+0xe2/0x150',
+      '[  100.1]  memmove_extent_buffer+0x9e/0x140 [btrfs]',
+      '[  100.1]  setup_items_for_insert+0x1b1/0x4a0 [btrfs]',
+      '[  100.1]  btrfs_insert_dir_item+0x13c/0x2f0 [btrfs]',
+      '[  100.1]  </TASK>',
+      '[  100.1] ---[ end trace 0000000000000000 ]---',
+    ].join('\n');
+    const s = summarizeOverlaps([parseOverlapLog(text)]);
+    assert.deepEqual(s.sites[0].callers, [{ chain: ['memmove_extent_buffer', 'setup_items_for_insert', 'btrfs_insert_dir_item'], count: 1 }]);
+  });
+
+  test('lines of the instrumented file mapped back through the manifest\'s regions', () => {
+    // An include added after line 3 (instrumented line 4), a rename on instrumented line 10.
+    const regions = [[4, '', '#include "memcpy_debug.h"\n'], [10, '\tmemcpy(a, b, n);\n', '\tmemcpy_debug(a, b, n);\n']] as const;
+    assert.equal(originalLine(3, regions), 3);
+    assert.equal(originalLine(4, regions), null);
+    assert.equal(originalLine(5, regions), 4);
+    assert.equal(originalLine(10, regions), 9);
+    assert.equal(originalLine(11, regions), 10);
+  });
+
+  test('a logged path finds its manifest entry by its longest tail', () => {
+    const entries = [{ path: 'extent_io.c' }, { path: 'tests/extent_io.c' }, { path: 'ctree.c' }];
+    assert.equal(entryForLoggedPath('fs/btrfs/extent_io.c', entries)?.path, 'extent_io.c');
+    assert.equal(entryForLoggedPath('fs/btrfs/tests/extent_io.c', entries)?.path, 'tests/extent_io.c');
+    assert.equal(entryForLoggedPath('/abs/fs/btrfs/./ctree.c', entries)?.path, 'ctree.c');
+    assert.equal(entryForLoggedPath('fs/ext4/inode.c', entries), null);
+  });
+});
