@@ -72,21 +72,27 @@ describe('bad input', () => {
     await refuses(['mcdemo'], 3, /error: mcdemo\/memcpy_debug\.c already exists and memcpy-debug did not create it\nhint: rename or remove it/);
   });
 
-  test('a Kbuild makefile with several modules needs --module; one it cannot read needs --no-makefile', async () => {
+  test('a Kbuild makefile with several modules needs no --module; a --module it does not build is refused', async () => {
     await writeFile(join(tree, 'Makefile'), 'obj-m += a.o b.o\na-y := main.o\nb-y := ring.o\n');
-    await refuses(['mcdemo'], 3, /error: cannot add the runtime to mcdemo\/Makefile: it builds several composite objects: a, b\nhint: say which one gets the runtime with --module NAME/);
     await refuses(['mcdemo', '--module', 'c'], 3, /no composite object named c \(composite objects here: a, b\)/);
     assert.equal(runCli(['instrument', 'mcdemo', '--module', 'b', '--dry-run'], { cwd: tmp }).status, 0);
+    const several = runCli(['instrument', 'mcdemo', '--dry-run', '--stat'], { cwd: tmp });
+    assert.equal(several.status, 0, several.stderr);
+    assert.match(several.stderr, /Makefile: it builds several composite objects: a, b; no build line is needed/);
+    assert.doesNotMatch(several.stdout.toString(), /Makefile|memcpy_debug\.c/);
 
     await writeFile(join(tree, 'Makefile'), 'obj-m += mcdemo.o\n');
-    await refuses(['mcdemo'], 3, /its modules are single-file objects \(mcdemo\.o\)[^\n]*\nhint: make the module composite/);
-    const r = runCli(['instrument', 'mcdemo', '--no-makefile'], { cwd: tmp });
-    assert.equal(r.status, 0, r.stderr);
+    const single = runCli(['instrument', 'mcdemo', '--dry-run', '--stat'], { cwd: tmp });
+    assert.equal(single.status, 0, single.stderr);
+    assert.match(single.stderr, /its modules are single-file objects \(mcdemo\.o\); no build line is needed/);
   });
 
-  test('a user-space makefile without a list of sources', async () => {
+  test('a user-space makefile without a list of sources, when --makefile asks for the line', async () => {
     await writeFile(join(tree, 'Makefile'), 'all:\n\t$(CC) -o demo *.c\n');
-    await refuses(['mcdemo', '--target', 'user'], 3, /found no variable that lists the C sources[^\n]*\nhint: add memcpy_debug\.c to the sources yourself and use --no-makefile/);
+    await refuses(['mcdemo', '--target', 'user', '--makefile'], 3, /found no variable that lists the C sources[^\n]*\nhint: add memcpy_debug\.c to the sources yourself and use --no-makefile/);
+    const plain = runCli(['instrument', 'mcdemo', '--target', 'user', '--dry-run', '--stat'], { cwd: tmp });
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.match(plain.stderr, /no build file edited; no build line is needed/);
   });
 
   test('a damaged manifest', async () => {

@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, after, describe, test } from 'node:test';
-import { copyTree, FIXTURES, removeTree, run, runCli, tempDir } from './helpers/cli.js';
-import { buildModule, missing } from './helpers/toolchain.js';
+import { copyTree, FIXTURES, removeTree, run, runCli, tempDir, treeDiff } from './helpers/cli.js';
+import { buildModule, kbuildDir, missing } from './helpers/toolchain.js';
 
 const FIXTURE = join(FIXTURES, 'kernel-module', 'before');
 const skip = missing('kbuild');
@@ -56,6 +56,28 @@ describe('kernel module under real Kbuild', { skip }, () => {
       assert.match(await readFile(join(dir, 'memcpy_debug.h'), 'latin1'), new RegExp(`MEMCPY_DEBUG_ON_OVERLAP\tMEMCPY_DEBUG_${mode.toUpperCase().replace('-', '_')}$`, 'm'));
     });
   }
+
+  test('a folder that builds several modules, a single-file one and a subfolder\'s: every module links, no build file edited', async () => {
+    const plain = join(tmp, 'multi-plain');
+    const dir = join(tmp, 'multi');
+    await copyTree(join(FIXTURES, 'kbuild-multi', 'before'), plain);
+    await copyTree(join(FIXTURES, 'kbuild-multi', 'before'), dir);
+    const r = runCli(['instrument', 'multi', '--json'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout.toString()) as { renamed: number; builds: unknown[]; created: string[] };
+    assert.deepEqual([report.renamed, report.builds, report.created], [10, [], ['memcpy_debug.h']]);
+    const a = buildModule(plain);
+    const b = buildModule(dir);
+    assert.equal(b.status, 0, b.output);
+    assert.deepEqual(b.warnings, a.warnings, 'no new warnings');
+    for (const ko of ['mcd_core.ko', 'mcd_extra.ko', 'mcd_single.ko', 'sub/mcd_sub.ko']) {
+      assert.ok(existsSync(join(dir, ko)), ko);
+      assert.match(run('nm', [join(dir, ko)], dir).output, / b __memcpy_debug_count\.\d+$/m, `${ko} carries the check`);
+    }
+    run('make', ['-C', kbuildDir()!, `M=${dir}`, 'clean'], dir);
+    assert.equal(runCli(['revert', 'multi'], { cwd: tmp }).status, 0);
+    assert.deepEqual(await treeDiff(dir, join(FIXTURES, 'kbuild-multi', 'before')), []);
+  });
 
   test('the header is the whole runtime: without memcpy_debug.o the module links, and defines no global symbol of ours', async () => {
     const dir = join(tmp, 'nomk');

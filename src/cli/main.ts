@@ -35,7 +35,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
           .option('exclude', { type: 'string', array: true, default: [] as string[], describe: 'Leave out files or folders matching this glob (repeatable; a pattern without / matches a name anywhere)' })
           .option('module', { type: 'string', describe: 'Kbuild: the composite object that gets memcpy_debug.o when the Makefile builds several' })
           .option('target-name', { type: 'string', describe: 'CMake: the target that gets memcpy_debug.c when several build the sources' })
-          .option('makefile', { type: 'boolean', default: true, describe: 'Edit the build file (--no-makefile: leave it; link memcpy_debug.c yourself)' })
+          .option('makefile', { type: 'boolean', describe: 'Kernel: a folder with one composite module gets "mod-y += memcpy_debug.o" (it marks the module; --no-makefile leaves it out). User space: --makefile adds memcpy_debug.c to the build (a marker). Nothing needs either to link: the header is the runtime' })
           .option('target', { choices: ['kernel', 'user'], describe: 'The runtime flavour (default: kernel when the folder has a Kbuild makefile)' })
           .option('on-overlap', { choices: ['warn', 'warn-once', 'memmove', 'bug', 'abort'], describe: `What an overlap does after its report: warn (then memcpy, as the program asked), warn-once (each call site once), memmove (then copy as memmove: the data stays right), bug (kernel: BUG()), abort (user space: abort()); kernel ${ON_OVERLAP.kernel.join('|')}, user ${ON_OVERLAP.user.join('|')} (default warn)` })
           .option('same-pointer', { choices: [...SAME_POINTER], describe: 'memcpy(p, p, n): report it (the default: memcpy forbids any overlap) or ignore it (as ASan does; compilers emit it for self-assignment)' }),
@@ -78,7 +78,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
     checkOutputFlags(a);
     if (a._[0] === 'instrument') {
       return await runInstrument({
-        dir: a.dir, excludes: (a.exclude ?? []).map(String), makefile: a.makefile ?? true, module: a.module, targetName: a['target-name'],
+        dir: a.dir, excludes: (a.exclude ?? []).map(String), makefile: a.makefile, module: a.module, targetName: a['target-name'],
         target: a.target as Target | undefined, onOverlap: a['on-overlap'] as OnOverlap | undefined, samePointer: a['same-pointer'] as SamePointer | undefined, ...outputOptions(a),
       }, ctx);
     }

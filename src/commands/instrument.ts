@@ -22,12 +22,14 @@ import { scanTree } from '../io/scan.js';
 import { emitChange, shellQuote, type FileTexts, type OutputOptions } from './output.js';
 import { nextSteps } from '../core/next-steps.js';
 import { findKernelTree } from '../io/kernel-tree.js';
+import { otherBuilders } from '../io/other-builders.js';
 import { instrumentSummary } from '../render/summary.js';
 
 export interface InstrumentOptions extends OutputOptions {
   readonly dir: string;
   readonly excludes: readonly string[];
-  readonly makefile: boolean;
+  /** undefined: the default (kernel: the line for one composite module; user space: none). */
+  readonly makefile?: boolean;
   readonly module?: string;
   readonly targetName?: string;
   readonly target?: Target;
@@ -45,12 +47,6 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   const resumed = previous?.state === 'instrumenting';
 
   const buildFiles = await readBuildFiles(root);
-  const target = previous?.options.target ?? o.target ?? detectTarget(buildFiles);
-  const onOverlap = previous?.options.onOverlap ?? o.onOverlap ?? ON_OVERLAP[target][0];
-  if (!ON_OVERLAP[target].includes(onOverlap)) {
-    throw new ToolError(ExitCode.USAGE, `--on-overlap ${onOverlap} is not available for the ${target} runtime`, [],
-      `choose one of: ${ON_OVERLAP[target].join(', ')}`);
-  }
   const samePointer: SamePointer = previous ? (previous.options.samePointer ?? 'report') : (o.samePointer ?? 'report');
   const excludes = previous?.options.excludes ?? o.excludes;
   const scan = await scanTree(root, excludes, [...RUNTIME_FILES]);
@@ -58,23 +54,33 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     throw new ToolError(ExitCode.USAGE, `no C files (*.c, *.h) under ${o.dir}`, [], 'point memcpy-debug at the folder of a C project or kernel subsystem');
   }
 
-  // The build file first: it names the module, and the module names the runtime's symbols.
+  // The C files: read, prefilter by bytes, parse only those that mention memcpy.
+  const progress = progressLine(ctx, scan.cFiles.length);
+  const outcomes = await planFiles({ root, paths: scan.cFiles, withPatch: o.dryRun }, progress.update);
+  progress.done();
+
+  // Kernel or user space: from what the files include; then the build file.
+  const detected = detectTarget(buildFiles, outcomes.flatMap((r) => ('planned' in r ? [r.planned.includes] : [])));
+  const target = previous?.options.target ?? o.target ?? detected.target;
+  const targetWhy = previous ? 'as when instrumented' : o.target ? '--target' : detected.why;
+  const onOverlap = previous?.options.onOverlap ?? o.onOverlap ?? ON_OVERLAP[target][0];
+  if (!ON_OVERLAP[target].includes(onOverlap)) {
+    throw new ToolError(ExitCode.USAGE, `--on-overlap ${onOverlap} is not available for the ${target} runtime (${targetWhy})`, [],
+      `choose one of: ${ON_OVERLAP[target].join(', ')}${o.target ? '' : `, or say --target ${target === 'kernel' ? 'user' : 'kernel'}`}`);
+  }
   let build: BuildPlan | null = null;
-  const useBuild = previous ? previous.options.buildFile !== null : o.makefile;
+  const useBuild = previous ? previous.options.buildFile !== null || previous.options.target === 'kernel' : o.makefile !== false;
   if (useBuild) {
     try {
-      build = planBuild(buildFiles, target, scan.cFiles, { module: o.module, targetName: o.targetName, dirName: basename(root) });
+      // A resumed run edits the build as the run it finishes did.
+      const makefile = previous ? (previous.options.buildFile !== null ? true : undefined) : o.makefile;
+      build = planBuild(buildFiles, target, scan.cFiles, { module: o.module, targetName: o.targetName, dirName: basename(root), makefile });
     } catch (e) {
       if (!(e instanceof BuildFileError)) throw e;
       throw new ToolError(ExitCode.PLAN, `cannot add the runtime to ${e.path === '.' ? o.dir : join(o.dir, e.path)}: ${e.problem}`, [], e.hint);
     }
   }
   const tag = previous?.options.tag ?? build?.tag ?? identifierOf(basename(root));
-
-  // The C files: read, prefilter by bytes, parse only those that mention memcpy.
-  const progress = progressLine(ctx, scan.cFiles.length);
-  const outcomes = await planFiles({ root, paths: scan.cFiles, withPatch: o.dryRun }, progress.update);
-  progress.done();
   const changes: FileChange[] = [];
   const patches: FileTexts[] = [];
   const problems: string[] = [];
@@ -103,9 +109,16 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   const builds: BuildReport[] = [];
   const warnings: string[] = [
     ...scan.symlinks.map((p) => `${p} is a symbolic link: left alone`),
-    ...(build?.notes ?? []),
-    ...(build ? nestedBuildWarnings(scan.buildDirs, files.map((f) => f.path), o.dir, build.edits.map((e) => buildFiles[e.path as keyof BuildFiles] ?? '')) : []),
   ];
+  const notesOnBuild = [...(build?.notes ?? [])];
+  if (target === 'user' && files.length > 0) {
+    const subs = scan.buildDirs.filter((d) => files.some((f) => f.path.startsWith(`${d}/`)));
+    if (subs.length > 0) notesOnBuild.push(`${list(subs)} ${subs.length === 1 ? 'has a build file' : 'have build files'} of ${subs.length === 1 ? 'its' : 'their'} own: what ${subs.length === 1 ? 'it compiles' : 'they compile'} carries the check too`);
+    const others = await otherBuilders(root);
+    if (others.files.length > 0) {
+      notesOnBuild.push(`compiled from elsewhere too: ${list(others.files)} ${others.files.length === 1 ? 'names' : 'name'} this folder; the programs and tests they build from it carry the check as well`);
+    }
+  }
   for (const b of build?.edits ?? []) {
     const text = buildFiles[b.path as keyof BuildFiles] as string;
     builds.push({ path: b.path, line: b.line, added: b.edits.length > 0, note: b.note });
@@ -118,7 +131,9 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   // The runtime files: ours if the manifest says so or they are identical; anything else there is the user's.
   const templates = await loadTemplates(target);
   const created: string[] = [];
-  for (const file of renderRuntime(templates, { target, tag, onOverlap, samePointer })) {
+  // memcpy_debug.c only goes where a build line compiles it; the header is the runtime.
+  const withSource = (build?.edits.length ?? 0) > 0 || build?.globbed === true;
+  for (const file of renderRuntime(templates, { target, tag, onOverlap, samePointer }).filter((f) => withSource || f.path !== 'memcpy_debug.c')) {
     const existing = await readTextIfExists(join(root, file.path));
     const ours = previous?.files.some((f) => f.path === file.path && f.kind === 'create' && existing !== null && sha256(existing) === f.after);
     if (existing !== null && (ours || existing === file.content)) continue;
@@ -138,10 +153,10 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
       files.slice(0, 20).map((f) => `${f.path}: ${f.renamed} call site(s)`), `run "memcpy-debug revert ${o.dir}", then instrument again`);
   }
   const report: InstrumentReport = {
-    command: 'instrument', dir: o.dir, dryRun: o.dryRun, target, tag, onOverlap, samePointer,
+    command: 'instrument', dir: o.dir, dryRun: o.dryRun, target, targetWhy, tag, onOverlap, samePointer,
     scanned: scan.cFiles.length, parsed, renamed: files.reduce((n, f) => n + f.renamed, 0), sitesByKind,
     files, includesAdded: files.filter((f) => f.includeAdded).length, builds, created,
-    notes, warnings, alreadyInstrumented: previous?.state === 'instrumented', resumed,
+    notes, buildNotes: notesOnBuild, warnings, alreadyInstrumented: previous?.state === 'instrumented', resumed,
     next: nextSteps({
       target, dir: shellQuote(o.dir), absDir: shellQuote(root), kernelTree: await findKernelTree(root, shellQuote),
       buildFiles: Object.keys(buildFiles), onOverlap,
@@ -184,24 +199,6 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     (r, quote) => instrumentSummary(r, quote));
 }
 
-/**
- * Files instrumented in a subfolder that has its own build file call memcpy_debug, but only the
- * top build links the runtime in: say so, with the two ways out.
- */
-function nestedBuildWarnings(buildDirs: readonly string[], changed: readonly string[], dir: string, topBuild: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const sub of buildDirs) {
-    // The top build names files there (btrfs-progs: mkfs/main.o; its mkfs/Makefile only calls up).
-    if (topBuild.some((t) => t.includes(`${sub}/`))) continue;
-    // The innermost build folder of a file is the one that builds it.
-    const mine = changed.filter((p) => p.startsWith(`${sub}/`) && !buildDirs.some((d) => d.length > sub.length && d.startsWith(`${sub}/`) && p.startsWith(`${d}/`)));
-    if (mine.length === 0) continue;
-    out.push(`${sub} has a build file of its own, and ${mine.length} file(s) there now call memcpy_debug, which only ${dir}'s build links in: ` +
-      `leave them out with --exclude ${sub}, or add memcpy_debug.c to that build`);
-  }
-  return out;
-}
-
 async function readBuildFiles(root: string): Promise<BuildFiles> {
   const out: Record<string, string> = {};
   for (const name of BUILD_FILE_NAMES) {
@@ -226,4 +223,9 @@ export async function existingDir(abs: string, shown: string): Promise<string> {
 export function killHook(ctx: Context): (count: number) => void {
   const n = Number(ctx.env.MEMCPY_DEBUG_TEST_KILL_AFTER ?? 0);
   return n > 0 ? (count) => { if (count >= n) process.kill(process.pid, 'SIGKILL'); } : () => {};
+}
+
+/** A list for a message: the first few, then how many more. */
+function list(items: readonly string[], most = 6): string {
+  return items.length <= most ? items.join(', ') : `${items.slice(0, most).join(', ')} and ${items.length - most} more`;
 }

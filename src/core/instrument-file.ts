@@ -25,6 +25,35 @@ export interface InstrumentedFile {
   readonly notes: readonly SiteNote[];
   /** The instrumented text, for rendering a patch; null when unchanged. */
   readonly after: string | null;
+  /** What the file includes: kernel headers, the C library's, both or neither. */
+  readonly includes: IncludeSignals;
+}
+
+export interface IncludeSignals {
+  /** A header only the kernel has: <linux/module.h>, <linux/slab.h>, ... */
+  readonly kernel: boolean;
+  /** A header of the C library or POSIX: <stdio.h>, <sys/types.h>, ... */
+  readonly libc: boolean;
+}
+
+// Headers of the kernel that user space never has (not uapi), and of the C library and POSIX
+// that kernel code never includes.
+const KERNEL_ONLY = /^linux\/(module|init|slab|printk|spinlock|mutex|sched|mm|gfp|bug|compiler|export|device|kthread|workqueue|rcupdate|vmalloc|uaccess|string|bitops|highmem|pagemap|blkdev|bio|buffer_head|list|rbtree|atomic|kref|wait|fs|percpu|delay|interrupt)\.h$/;
+const LIBC = /^(stdio|stdlib|string|strings|unistd|fcntl|errno|pthread|signal|time|locale|fnmatch|syslog|getopt|dirent|netdb|termios|poll|setjmp|wchar|ctype|assert|math|limits|inttypes|stdint|stdbool|stddef|stdarg|malloc|alloca|glob|pwd|grp|dlfcn)\.h$|^(sys|arpa|netinet|net)\//;
+
+/**
+ * The kinds of headers a C text includes. Only the kernel's own headers count for the kernel:
+ * <linux/fs.h> is also a header of user space (uapi), <linux/slab.h> is not.
+ */
+export function includeSignals(text: string): IncludeSignals {
+  let kernel = false;
+  let libc = false;
+  for (const m of text.matchAll(/^[ \t]*#[ \t]*include[ \t]*<([^>\n]+)>/gm)) {
+    if (KERNEL_ONLY.test(m[1])) kernel = true;
+    else if (LIBC.test(m[1])) libc = true;
+    if (kernel && libc) break;
+  }
+  return { kernel, libc };
 }
 
 /** The include path of the runtime header from the folder of `path` (both relative to the root). */
@@ -42,11 +71,12 @@ export function instrumentFile(path: string, text: string, parser: CParser): Ins
     if (!s.rename && !QUIET_KINDS.has(s.kind)) notes.push({ path, line: lines(s.start), kind: s.kind });
   }
   const renamed = plan.sites.filter((s) => s.rename).length;
+  const includes = includeSignals(text);
   if (plan.edits.length === 0) {
-    return { path, change: null, renamed, includeAdded: false, counts, notes, after: null };
+    return { path, change: null, renamed, includeAdded: false, counts, notes, after: null, includes };
   }
   const { change, after } = modifyChange(path, text, plan.edits);
-  return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after };
+  return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after, includes };
 }
 
 /** Maps an index to its 1-based line number; calls must come in increasing index order. */

@@ -17,6 +17,8 @@ export interface InstrumentReport {
   readonly dir: string;
   readonly dryRun: boolean;
   readonly target: Target;
+  /** Why that runtime: what the files include, the build file, or --target. */
+  readonly targetWhy: string;
   readonly tag: string;
   readonly onOverlap: OnOverlap;
   readonly samePointer: SamePointer;
@@ -32,6 +34,8 @@ export interface InstrumentReport {
   readonly created: readonly string[];
   /** Sites left alone that deserve a look, with file:line. */
   readonly notes: readonly SiteNote[];
+  /** How the check gets into the build: no line needed and why, other builds that compile the files. */
+  readonly buildNotes: readonly string[];
   readonly warnings: readonly string[];
   /** Nothing to do: the tree was instrumented before. */
   readonly alreadyInstrumented: boolean;

@@ -22,7 +22,7 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
     out.push(`  undo with: memcpy-debug revert ${quote(r.dir)}`);
     return out.join('\n') + '\n';
   }
-  const flavour = `${r.target === 'kernel' ? 'kernel' : 'user-space'} runtime, tag ${r.tag}, on overlap: ${r.onOverlap}` +
+  const flavour = `${r.target === 'kernel' ? 'kernel' : 'user-space'} runtime (${r.targetWhy}), on overlap: ${r.onOverlap}` +
     (r.samePointer === 'ignore' ? ', memcpy(p, p, n) ignored' : '');
   const what = r.dryRun ? `would instrument ${r.dir} (dry run, nothing written)` : `${r.resumed ? 'finished instrumenting' : 'instrumented'} ${r.dir}`;
   out.push(`memcpy-debug: ${what}; ${flavour}`);
@@ -38,6 +38,7 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
       : `  ${b.path}: ${b.note}`);
   }
   if (r.created.length > 0) out.push(`  ${r.created.join(', ')} ${done('added')}`);
+  for (const n of r.buildNotes) out.push(`  ${n}`);
   const left = leftAlone(r.sitesByKind);
   if (left) out.push(`  left alone: ${left}`);
   if (r.notes.length > 0) {

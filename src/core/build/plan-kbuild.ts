@@ -42,24 +42,13 @@ export function planKbuild(path: string, text: string, object: string, module?: 
   }
 
   if (!chosen) {
-    // No composite object: a directory of built-in objects can take one more (obj-y), but a
-    // single-file module cannot without renaming its source.
+    // No composite object: built-in objects, or single-file modules (which cannot take another
+    // object without renaming their source).
     const objs = all.filter((a) => OBJ_VAR.test(a.name));
     const modules = objs.filter((a) => a.name !== 'obj-y').flatMap((a) => words(a.value)).filter((w) => w.endsWith('.o'));
-    if (objs.length > 0 && modules.length === 0) {
-      const line = `obj-y += ${object}  # ${MARKER}`;
-      const tag = identifierOf(path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : 'builtin');
-      if (existing) return { path, line, edits: [], tag, note: 'already linked into the built-in objects' };
-      const last = objs[objs.length - 1];
-      return {
-        path, line, tag,
-        edits: [insertLineAfter(text, insertionPointAfter(lines, last.at), line, 'build line')],
-        note: `linked into the built-in objects (obj-y) after line ${insertionPointAfter(lines, last.at).lastLine}`,
-      };
-    }
-    const what = modules.length > 0
-      ? `its modules are single-file objects (${list(modules)}); Kbuild cannot add an object to one without renaming its source`
-      : 'it has no obj-y, obj-m or obj-$(CONFIG_...) list';
+    const what = objs.length > 0 && modules.length === 0 ? 'it builds built-in objects (obj-y), no composite module'
+      : modules.length > 0 ? `its modules are single-file objects (${list(modules)})`
+        : 'it has no obj-y, obj-m or obj-$(CONFIG_...) list';
     throw new BuildFileError(path, what,
       `make the module composite (e.g. "obj-m += mymod.o" and "mymod-y := main.o ${object}"), or use --no-makefile and link ${object} yourself`);
   }

@@ -1,0 +1,43 @@
+// The build files around an instrumented folder that compile its sources too: lz4's
+// tests/Makefile builds ../lib/*.c, curl's src/ builds ../lib/dynbuf.c. Nothing needs fixing
+// there (the header carries the check into their objects); the summary names them, so the user
+// knows which programs and tests will report.
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+
+const BUILD_FILE = /^(Makefile|GNUmakefile|makefile|Makefile\.am|Makefile\.in|CMakeLists\.txt|meson\.build|.*\.mk)$/;
+const SKIP_DIRS = new Set(['node_modules', 'CMakeFiles', '.git', 'build']);
+
+/**
+ * Build files outside `root`, in its parent folders up to the top of its project (a folder with
+ * .git, configure or CMakeLists.txt, at most `up` levels) and their subfolders (`depth` levels
+ * down), that name the instrumented folder by its path from theirs. Paths relative to the top.
+ */
+export async function otherBuilders(root: string, up = 3, depth = 3): Promise<{ top: string; files: string[] }> {
+  let top = root;
+  for (let d = dirname(root), k = 0; k < up && d !== dirname(d); d = dirname(d), k++) {
+    const names = await readdir(d).catch(() => [] as string[]);
+    if (!names.some((n) => BUILD_FILE.test(n))) break;
+    top = d;
+    if (names.includes('.git') || names.includes('configure') || names.includes('configure.ac') || names.includes('CMakeLists.txt')) break;
+  }
+  if (top === root) return { top, files: [] };
+  const found: string[] = [];
+  const walk = async (dir: string, level: number): Promise<void> => {
+    if (dir === root) return;
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (level < depth && !e.name.startsWith('.') && !SKIP_DIRS.has(e.name)) await walk(path, level + 1);
+      } else if (e.isFile() && BUILD_FILE.test(e.name)) {
+        const rel = relative(dir, root).split(sep).join('/');
+        const text = await readFile(path, 'latin1').catch(() => '');
+        const named = new RegExp(`(^|[\\s=:(,'"])(\\./)?${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/|[\\s)'",]|$)`, 'm');
+        if (named.test(text)) found.push(relative(top, path).split(sep).join('/'));
+      }
+    }
+  };
+  await walk(top, 0);
+  return { top, files: found.sort() };
+}
