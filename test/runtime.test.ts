@@ -2,6 +2,7 @@
 // call site's file:line and function, clean copies are not, and results are memcpy's.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -35,7 +36,7 @@ async function instrumentedProbe(tmp: string, name: string, args: readonly strin
 
 function compileAndRun(dir: string, flags: readonly string[]): { status: number | null; stdout: string; reports: Expected[]; stderr: string } {
   // The probe's overlaps are constants, which gcc's own -Wrestrict sees in the original program too.
-  const cc = run('gcc', [...WARNINGS, '-Wno-restrict', ...flags, '-o', 'probe', 'overlaps.c', 'memcpy_debug.c'], dir);
+  const cc = run('gcc', [...WARNINGS, '-Wno-restrict', ...flags, '-o', 'probe', 'overlaps.c'], dir);
   assert.equal(cc.status, 0, cc.output);
   const r = run('./probe', [], dir);
   const out = r.output;
@@ -89,8 +90,9 @@ describe('user-space runtime', { skip: missing('gcc') }, () => {
     assert.doesNotMatch(run('nm', ['probe'], dir).output, /memcpy_debug_report/);
   });
 
-  test('the header alone is the runtime: a program that never compiles memcpy_debug.c links and reports', async () => {
+  test('the header alone is the runtime: nothing global, so two instrumented libraries cannot clash', async () => {
     const { dir, expected } = await instrumentedProbe(tmp, 'header-only', []);
+    assert.ok(!existsSync(join(dir, 'memcpy_debug.c')), 'no build line asked for, no memcpy_debug.c');
     const cc = run('gcc', [...WARNINGS, '-Wno-restrict', '-o', 'probe', 'overlaps.c'], dir);
     assert.equal(cc.status, 0, cc.output);
     const r = run('./probe', [], dir);
@@ -165,6 +167,32 @@ describe('user-space runtime: modes, rate limit, same pointer', { skip: missing(
     assert.equal(at(ignored.stderr, 'self_copy'), 0);
     assert.equal(at(ignored.stderr, 'shift_up'), 1, 'real overlaps are still reported');
     assert.match(await readFile(join(ignored.dir, 'memcpy_debug.h'), 'latin1'), /^#define MEMCPY_DEBUG_SAME_POINTER\t0$/m);
+  });
+
+  test('MEMCPY_DEBUG_LOG: the reports go to that file (test suites often hide stderr)', async () => {
+    const dir = join(tmp, 'log');
+    await copyTree(join(FIXTURES, 'overlap-selftest', 'user'), dir);
+    assert.equal(runCli(['instrument', 'log', '--target', 'user'], { cwd: tmp }).status, 0);
+    assert.equal(run('gcc', [...WARNINGS, '-o', 'selftest', 'selftest.c'], dir).status, 0);
+    const p = spawnSync('./selftest', [], { cwd: dir, env: { ...process.env, MEMCPY_DEBUG_LOG: join(dir, 'overlaps.log') } });
+    assert.equal(p.status, 0);
+    assert.equal(p.stderr.toString(), '');
+    const logged = await readFile(join(dir, 'overlaps.log'), 'latin1');
+    assert.equal(at(logged, 'shift_up'), 1);
+    assert.equal(at(logged, 'shift_down'), 11);
+  });
+
+  test('builds as strict C89, C99 and C11 with -pedantic (strict C89 has no function name)', async () => {
+    const dir = join(tmp, 'std');
+    await copyTree(join(FIXTURES, 'overlap-selftest', 'user'), dir);
+    assert.equal(runCli(['instrument', 'std', '--target', 'user'], { cwd: tmp }).status, 0);
+    for (const std of ['-std=c89', '-std=c99', '-std=gnu89', '-std=c11']) {
+      const cc = run('gcc', [...WARNINGS, std, '-pedantic', '-Wno-long-long', '-o', 'selftest', 'selftest.c'], dir);
+      assert.equal(cc.status, 0, `${std}: ${cc.output}`);
+      const out = spawnSync('./selftest', [], { cwd: dir }).stderr.toString();
+      if (std === '-std=c89') assert.equal(at(out, '?'), 13, out.slice(0, 300));
+      else assert.equal(at(out, 'shift_up'), 1, `${std}: ${out.slice(0, 300)}`);
+    }
   });
 
   test('abort: stops at the first overlap', async () => {

@@ -8,7 +8,8 @@
  * Everything is here: each object that calls memcpy_debug() carries its own check and report,
  * so nothing else has to be linked in, whichever program or library compiles it.
  *
- * A report is one line on stderr, then a backtrace where the C library has one:
+ * A report is one line on stderr (appended to the file $MEMCPY_DEBUG_LOG names, when set: test
+ * suites often hide stderr), then a backtrace where the C library has one:
  *   memcpy overlap detected: dst=<dst> src=<src> size=<n> delta=<dst - src> at <file>:<line> in <function>
  * delta > 0: the destination starts above the source (a forward copy reads bytes it has already
  * overwritten); delta < 0: below it; delta = 0: memcpy(p, p, n).
@@ -51,7 +52,6 @@
 
 #if defined(__GLIBC__)
 #include <execinfo.h>
-#include <unistd.h>
 #endif
 
 #if defined(__GNUC__)
@@ -122,25 +122,32 @@ static MEMCPY_DEBUG_COLD void memcpy_debug_report(uintptr_t dst, uintptr_t src, 
 	unsigned long nth = memcpy_debug_count(file, line);
 	long skipped = memcpy_debug_unreported(nth);
 	long long delta = dst >= src ? (long long)(dst - src) : -(long long)(src - dst);
+	const char *log = getenv("MEMCPY_DEBUG_LOG");
+	FILE *to = log != NULL && log[0] != '\0' ? fopen(log, "a") : NULL;
+	FILE *out = to != NULL ? to : stderr;
 
-	if (skipped < 0)
-		return;
-	if (skipped > 0)
-		fprintf(stderr, "memcpy overlap suppressed: %ld at %s:%d in %s since the last report; %lu overlaps there so far\n",
-			skipped, file, line, func, nth);
-	fprintf(stderr, "memcpy overlap detected: dst=%p src=%p size=%lu delta=%lld at %s:%d in %s\n",
-		(void *)dst, (void *)src, (unsigned long)size, delta, file, line, func);
+	if (skipped >= 0) {
+		if (skipped > 0)
+			fprintf(out, "memcpy overlap suppressed: %ld at %s:%d in %s since the last report; %lu overlaps there so far\n",
+				skipped, file, line, func, nth);
+		fprintf(out, "memcpy overlap detected: dst=%p src=%p size=%lu delta=%lld at %s:%d in %s\n",
+			(void *)dst, (void *)src, (unsigned long)size, delta, file, line, func);
 #if defined(__GLIBC__)
-	{
-		void *frames[32];
-		int n = backtrace(frames, 32);
+		{
+			void *frames[32];
+			int i, n = backtrace(frames, 32);
+			char **names = backtrace_symbols(frames, n);
 
-		fflush(stderr);
-		backtrace_symbols_fd(frames, n, STDERR_FILENO);
-	}
+			for (i = 0; names != NULL && i < n; i++)
+				fprintf(out, "%s\n", names[i]);
+			free(names);
+		}
 #endif
-	fflush(stderr);
-	if (MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_ABORT)
+		fflush(out);
+	}
+	if (to != NULL)
+		fclose(to);
+	if (skipped >= 0 && MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_ABORT)
 		abort();
 }
 
@@ -162,7 +169,16 @@ static MEMCPY_DEBUG_INLINE void *memcpy_debug_at(void *dst, const void *src, siz
 	return memcpy(dst, src, size);
 }
 
-#define memcpy_debug(d, s, n) memcpy_debug_at((d), (s), (n), __FILE__, __LINE__, __func__)
+/* The function's name: C99's __func__, GNU C90's __FUNCTION__; strict C90 has none. */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
+#define MEMCPY_DEBUG_FUNC __func__
+#elif defined(__GNUC__) && !defined(__STRICT_ANSI__)
+#define MEMCPY_DEBUG_FUNC __FUNCTION__
+#else
+#define MEMCPY_DEBUG_FUNC "?"
+#endif
+
+#define memcpy_debug(d, s, n) memcpy_debug_at((d), (s), (n), __FILE__, __LINE__, MEMCPY_DEBUG_FUNC)
 
 #endif /* MEMCPY_DEBUG_DISABLE */
 
