@@ -173,7 +173,7 @@ static MEMCPY_DEBUG_INLINE void *memcpy_debug_at(void *dst, const void *src, siz
 #if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
 #define MEMCPY_DEBUG_FUNC __func__
 #elif defined(__GNUC__) && !defined(__STRICT_ANSI__)
-#define MEMCPY_DEBUG_FUNC __FUNCTION__
+#define MEMCPY_DEBUG_FUNC (__extension__ __FUNCTION__)
 #else
 #define MEMCPY_DEBUG_FUNC "?"
 #endif
