@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fetches the upstream sources of the real projects the tests instrument (zlib 1.2.13 and
-# btrfs-progs 6.2, from Debian's source packages) into .cache/sources/<name>. Idempotent. Needs
-# Debian's deb-src entries; as root it adds them when missing.
+# Fetches the upstream sources of the real projects the tests instrument, from Debian's source
+# packages, into .cache/sources/<name>: zlib 1.2.13, btrfs-progs 6.2, lz4 1.9.4, xz-utils 5.4.1,
+# sqlite3 3.40.1 and git 2.39. Idempotent. Needs Debian's deb-src entries; as root it adds them
+# when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dest=.cache/sources
@@ -10,6 +11,10 @@ mkdir -p "$dest"
 want=()
 [ -f "$dest/zlib/zlib.h" ] || want+=(zlib)
 [ -f "$dest/btrfs-progs/btrfs.c" ] || want+=(btrfs-progs)
+[ -f "$dest/lz4/lib/lz4.c" ] || want+=(lz4)
+[ -f "$dest/xz-utils/src/liblzma/common/common.c" ] || want+=(xz-utils)
+[ -f "$dest/sqlite3/src/main.c" ] || want+=(sqlite3)
+[ -f "$dest/git/git.c" ] || want+=(git)
 [ ${#want[@]} -eq 0 ] && { echo "sources: present in $dest"; exit 0; }
 
 sudo=""
@@ -27,7 +32,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for name in "${want[@]}"; do
   (cd "$tmp" && apt-get source --download-only -qq "$name" >/dev/null 2>&1) || { echo "sources: cannot fetch $name"; continue; }
-  orig=$(ls "$tmp"/${name}_*.orig.tar.* | head -1)
+  orig=$(ls "$tmp"/${name}_*.orig.tar.* | head -1) # sqlite3 also has an .orig-www tarball
   mkdir -p "$tmp/x-$name"
   tar -xf "$orig" -C "$tmp/x-$name"
   rm -rf "${dest:?}/$name"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 need=()
 for pkg in gcc make cmake git patch bsdutils util-linux pkg-config autoconf automake jq \
-  libblkid-dev uuid-dev zlib1g-dev liblzo2-dev libzstd-dev libudev-dev; do
+  libblkid-dev uuid-dev zlib1g-dev liblzo2-dev libzstd-dev libudev-dev tcl tcl-dev binutils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 ls -d /usr/src/linux-headers-*-amd64 >/dev/null 2>&1 || need+=(linux-headers-amd64)
