@@ -8,6 +8,7 @@ import { BuildFileError } from '../src/core/build/build-edit.js';
 import { makeLines } from '../src/core/build/make-lines.js';
 import { planCMake } from '../src/core/build/plan-cmake.js';
 import { planKbuild } from '../src/core/build/plan-kbuild.js';
+import { planBuild } from '../src/core/build/plan-build.js';
 import { layoutOf } from '../src/core/c/layout.js';
 import { createCParser, type CParser } from '../src/core/c/parse-c.js';
 import { planCFile } from '../src/core/c/plan-c-file.js';
@@ -87,10 +88,24 @@ describe('make and Kbuild', () => {
     assert.deepEqual(planKbuild('Makefile', apply(mk, e.edits), 'memcpy_debug.o').edits, [], 'idempotent');
   });
 
-  test('a folder of built-in objects gets obj-y; a file without a final newline gets one first', () => {
-    const mk = 'obj-y += a.o b.o';
-    const e = planKbuild('lib/Makefile', mk, 'memcpy_debug.o');
-    assert.equal(apply(mk, e.edits), `obj-y += a.o b.o\nobj-y += memcpy_debug.o  # memcpy-debug: 'memcpy-debug revert' removes this line`);
+  test('a folder of built-in objects, several modules or single-file modules need no line', () => {
+    const files = (Makefile: string) => ({ Makefile });
+    for (const [mk, why] of [
+      ['obj-y += a.o b.o', /built-in objects \(obj-y\)/],
+      ['obj-m += a.o b.o\na-y := x.o\nb-y := y.o\n', /several composite objects: a, b/],
+      ['obj-m += a.o\n', /single-file objects \(a\.o\)/],
+    ] as const) {
+      const plan = planBuild(files(mk), 'kernel', [], { dirName: 'lib' });
+      assert.deepEqual(plan.edits, []);
+      assert.match(plan.notes.join('\n'), why);
+      assert.match(plan.notes.join('\n'), /no build line is needed/);
+    }
+  });
+
+  test('a makefile without a final newline gets one before the new line', () => {
+    const mk = 'obj-m += m.o\nm-y := a.o';
+    const e = planKbuild('Makefile', mk, 'memcpy_debug.o');
+    assert.equal(apply(mk, e.edits), `${mk}\nm-y += memcpy_debug.o  # memcpy-debug: 'memcpy-debug revert' removes this line`);
   });
 
   test('module names with dashes make C identifiers for the tag', () => {

@@ -45,8 +45,8 @@ export function nextSteps(f: NextStepFacts): NextSteps {
         : 'rebuild the program as usual: every object that calls memcpy_debug carries its own check';
   return {
     build,
-    reports: `on the program's stderr: a line naming the call site, then a backtrace${after}`,
-    read: `PROGRAM 2> overlaps.log; memcpy-debug report overlaps.log --dir ${f.dir}`,
+    reports: `on the program's stderr (or in the file $MEMCPY_DEBUG_LOG names): a line naming the call site, then a backtrace${after}`,
+    read: `MEMCPY_DEBUG_LOG=$PWD/overlaps.log <run the program or its tests>; memcpy-debug report overlaps.log --dir ${f.dir}`,
     undo,
   };
 }
