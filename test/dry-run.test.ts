@@ -2,7 +2,7 @@
 // mtime), colour only when asked or on a terminal, --stat, --output, --exit-code.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BIN, copyTree, FIXTURES, removeTree, run, runCli, tempDir } from './helpers/cli.js';
@@ -41,13 +41,15 @@ describe('instrument --dry-run', () => {
 
   test('prints a git-format patch on stdout, the summary on stderr, and writes nothing', async () => {
     const snapshot = await mtimes(tmp);
-    const r = runCli(['instrument', 'c-rules', '--dry-run'], { cwd: tmp });
+    // Run inside the folder: the paths are the folder's own.
+    const r = runCli(['instrument', '.', '--dry-run'], { cwd: join(tmp, 'c-rules') });
     assert.equal(r.status, 0, r.stderr);
     const patch = r.stdout.toString('latin1');
     assert.match(patch, /^diff --git a\/Makefile b\/Makefile\n--- a\/Makefile\n\+\+\+ b\/Makefile\n@@ /);
     assert.match(patch, /^diff --git a\/memcpy_debug\.c b\/memcpy_debug\.c\nnew file mode 100644\n--- \/dev\/null\n\+\+\+ b\/memcpy_debug\.c\n@@ -0,0 \+1,\d+ @@/m);
     assert.match(patch, /^\\ No newline at end of file$/m);
-    assert.match(patch, /^\+#include "\.\.\/memcpy_debug\.h"$/m, 'paths relative to DIR, includes relative to the file');
+    assert.match(patch, /^\+#include "\.\.\/memcpy_debug\.h"$/m, 'includes relative to the file');
+    assert.match(patch, /^@@ -\d+,\d+ \+\d+,\d+ @@ static void \w+\([^)]*\)$/m, 'hunk headers name the function, as git\'s');
     assert.match(patch, /^\+#include "memcpy_debug\.h"\r$/m, 'the CRLF file keeps CRLF');
     assert.match(patch, /caf\xe9/, 'Latin-1 bytes come through as they are');
     const files = [...patch.matchAll(/^diff --git a\/(\S+) /gm)].map((m) => m[1]);
@@ -73,7 +75,7 @@ describe('instrument --dry-run', () => {
   });
 
   test('--stat prints a diffstat; --output writes the patch to a file', async () => {
-    const st = runCli(['instrument', 'c-rules', '--dry-run', '--stat'], { cwd: tmp });
+    const st = runCli(['instrument', '.', '--dry-run', '--stat'], { cwd: join(tmp, 'c-rules') });
     assert.equal(st.status, 0, st.stderr);
     const out = st.stdout.toString();
     assert.match(out, /^ calls\.c +\| +19 \++-+$/m);
@@ -88,6 +90,43 @@ describe('instrument --dry-run', () => {
     assert.equal(o.status, 0, o.stderr);
     assert.equal(o.stdout.length, 0);
     assert.deepEqual(await readFile(join(tmp, 'change.patch')), full);
+  });
+
+  test('paths start where the command runs: git apply at the top of a repository, patch -p1 where it was made', async () => {
+    const top = join(tmp, 'tree');
+    await copyTree(join(FIXTURES, 'kernel-module', 'before'), join(top, 'drivers', 'mcdemo'));
+    // Names git quotes (UTF-8) and names patch(1) needs a tab after (a space).
+    await writeFile(join(top, 'drivers', 'mcdemo', 'ünïcode.c'), 'void f(char *d, char *s) { memcpy(d, s, 1); }\n');
+    await writeFile(join(top, 'drivers', 'mcdemo', 'sp ace.c'), 'void g(char *d, char *s) { memcpy(d, s, 1); }\n');
+    for (const c of [['init', '-q'], ['add', '.'], ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x']]) assert.equal(run('git', c, top).status, 0);
+    const r = runCli(['instrument', 'drivers/mcdemo', '--dry-run'], { cwd: top });
+    assert.equal(r.status, 0, r.stderr);
+    const patch = r.stdout.toString('latin1');
+    assert.match(patch, /^diff --git a\/drivers\/mcdemo\/Makefile b\/drivers\/mcdemo\/Makefile$/m);
+    assert.match(patch, /^diff --git "a\/drivers\/mcdemo\/\\303\\274n\\303\\257code\.c" "b\/drivers\/mcdemo\/\\303\\274n\\303\\257code\.c"$/m, 'UTF-8 quoted once, as git does');
+    assert.match(patch, /^--- a\/drivers\/mcdemo\/sp ace\.c\t$/m);
+    const applied = run('git', ['apply', '-'], top, r.stdout);
+    assert.equal(applied.status, 0, applied.output);
+    assert.match(run('git', ['status', '--porcelain'], top).output, / M "drivers\/mcdemo\/sp ace\.c"/);
+    assert.equal(run('git', ['checkout', '-q', '.'], top).status, 0);
+    assert.equal(run('git', ['clean', '-qfd'], top).status, 0);
+    const p1 = run('patch', ['-p1', '-s'], top, r.stdout);
+    assert.equal(p1.status, 0, p1.output);
+    assert.match(await readFile(join(top, 'drivers', 'mcdemo', 'sp ace.c'), 'latin1'), /memcpy_debug\(d, s, 1\)/);
+    assert.match(await readFile(join(top, 'drivers', 'mcdemo', 'ünïcode.c'), 'latin1'), /memcpy_debug\(d, s, 1\)/);
+  });
+
+  test('revert --dry-run is the mirror of instrument --dry-run', async () => {
+    const dir = join(tmp, 'mirror');
+    await copyTree(join(FIXTURES, 'kernel-module', 'before'), dir);
+    const forward = runCli(['instrument', 'mirror', '--dry-run', '--stat'], { cwd: tmp }).stdout.toString();
+    assert.equal(runCli(['instrument', 'mirror'], { cwd: tmp }).status, 0);
+    const back = runCli(['revert', 'mirror', '--dry-run', '--stat'], { cwd: tmp }).stdout.toString();
+    const totals = (s: string) => /(\d+) files? changed, (\d+) insertions?\(\+\), (\d+) deletions?/.exec(s)!.slice(1).map(Number);
+    const [files, added, removed] = totals(forward);
+    assert.deepEqual(totals(back), [files, removed, added]);
+    const patch = runCli(['revert', 'mirror', '--dry-run'], { cwd: tmp }).stdout.toString();
+    assert.doesNotMatch(patch, /^\+$/m, 'no unchanged line removed and added again');
   });
 
   test('--exit-code: 1 with changes, 0 without', async () => {

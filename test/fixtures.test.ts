@@ -42,17 +42,19 @@ for (const name of cases) {
       }
     });
 
-    test('the dry-run patch applies with git apply and patch -p1 and gives the same tree', async () => {
+    test('the dry-run patch applies with git apply and patch -p1 where it was made, and gives the same tree', async () => {
       const tmp = await tempDir();
       try {
         await copyTree(join(dir, 'before'), join(tmp, name));
         const r = runCli(['instrument', name, '--dry-run', ...args], { cwd: tmp });
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(await treeDiff(join(tmp, name), join(dir, 'before')), [], 'dry run wrote nothing');
+        // Its paths start with the folder as named from where the command ran (a/<name>/...).
+        assert.match(r.stdout.toString(), new RegExp(`^diff --git a/${name}/`, 'm'));
         for (const [tool, toolArgs] of [['git', ['apply', '-']], ['patch', ['-p1', '-s']]] as const) {
-          const copy = join(tmp, tool);
+          const copy = join(tmp, tool, name);
           await copyTree(join(dir, 'before'), copy);
-          const applied = run(tool, toolArgs, copy, r.stdout);
+          const applied = run(tool, toolArgs, join(tmp, tool), r.stdout);
           assert.equal(applied.status, 0, `${tool}: ${applied.output}`);
           assert.deepEqual(await treeDiff(copy, join(dir, 'after')), [], tool);
         }

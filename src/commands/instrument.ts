@@ -19,7 +19,7 @@ import { planFiles } from '../io/plan-files.js';
 import { progressLine } from './progress.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
-import { emitChange, shellQuote, type FileTexts, type OutputOptions } from './output.js';
+import { emitChange, patchPrefix, shellQuote, type FileTexts, type OutputOptions } from './output.js';
 import { nextSteps } from '../core/next-steps.js';
 import { findKernelTree } from '../io/kernel-tree.js';
 import { otherBuilders } from '../io/other-builders.js';
@@ -56,7 +56,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
 
   // The C files: read, prefilter by bytes, parse only those that mention memcpy.
   const progress = progressLine(ctx, scan.cFiles.length);
-  const outcomes = await planFiles({ root, paths: scan.cFiles, withPatch: o.dryRun }, progress.update);
+  const outcomes = await planFiles({ root, paths: scan.cFiles, withPatch: o.dryRun, prefix: patchPrefix(ctx.cwd, root) }, progress.update);
   progress.done();
 
   // Kernel or user space: from what the files include; then the build file.

@@ -1,7 +1,7 @@
 // What a command prints: the patch (--dry-run) or diffstat on stdout, the summary on stderr or
 // as JSON on stdout, and the exit code.
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { painter, type ColorMode, type Context } from '../cli/context.js';
 import { ExitCode, type ExitCodeValue } from '../cli/errors.js';
 import type { Region } from '../core/edit.js';
@@ -33,15 +33,25 @@ export type FileTexts =
   }
   | { readonly path: string; readonly patch: string };
 
-export function renderPatch(files: readonly FileTexts[]): string {
+export function renderPatch(files: readonly FileTexts[], prefix: string): string {
   return [...files]
     .sort(byPath)
-    .map((f) => ('patch' in f ? f.patch : filePatch(f.path, f.before, f.after, f.regions)))
+    .map((f) => ('patch' in f ? f.patch : filePatch(f.path, f.before, f.after, f.regions, prefix)))
     .join('');
 }
 
+/**
+ * What the patch puts before the paths of the folder's files: the folder as seen from where the
+ * command runs, as diff -ru and spatch do, so that git apply at the top of a repository and
+ * patch -p1 where it was made both work. A folder outside the working folder: its own paths.
+ */
+export function patchPrefix(cwd: string, root: string): string {
+  const rel = relative(cwd, root).split(sep).join('/');
+  return rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel) ? '' : `${rel}/`;
+}
+
 /** Prints the patch and the report; `report.seconds` is set here, when all the work is done. */
-export async function emitChange<R extends { seconds: number }>(
+export async function emitChange<R extends { seconds: number; dir: string }>(
   o: OutputOptions,
   ctx: Context,
   report: R,
@@ -51,10 +61,11 @@ export async function emitChange<R extends { seconds: number }>(
   summary: (report: R, quote: (s: string) => string) => string,
 ): Promise<ExitCodeValue> {
   if (o.dryRun) {
-    const patch = renderPatch(files);
+    const prefix = patchPrefix(ctx.cwd, resolve(ctx.cwd, report.dir));
+    const patch = renderPatch(files, prefix);
     if (o.output !== undefined) await writeFile(resolve(ctx.cwd, o.output), Buffer.from(patch, 'latin1'));
     if (o.stat) {
-      const stats = files.map((f) => diffstatOf(f.path, renderPatch([f]))).sort((a, b) => (a.path < b.path ? -1 : 1));
+      const stats = files.map((f) => diffstatOf(prefix + f.path, renderPatch([f], prefix))).sort((a, b) => (a.path < b.path ? -1 : 1));
       ctx.stdout.write(renderDiffstat(stats));
     } else if (o.output === undefined && !o.json) {
       const paint = painter(o.color, ctx.stdout, ctx.env);

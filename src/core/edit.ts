@@ -77,13 +77,16 @@ export function regionsOf(before: string, edits: readonly Edit[]): Region[] {
     // the neighbouring line never make it a conflict.
     const wholeLine = first.start === first.end && first.text.endsWith('\n') &&
       lineStartAt(before, first.start) === first.start;
+    // An edit that ends right after a line ending (revert deleting an include line) touches the
+    // lines up to there, not the next one.
+    const endOf = (e: Edit) => (e.end > e.start && before.charCodeAt(e.end - 1) === 10 ? e.end : lineEndAt(before, e.end));
     const gStart = wholeLine ? first.start : lineStartAt(before, first.start);
-    let gEnd = wholeLine ? first.start : lineEndAt(before, first.end);
+    let gEnd = wholeLine ? first.start : endOf(first);
     let j = k + 1;
     // An edit at the very end joins a last line that has no line ending.
     const joins = (e: Edit) => e.start < gEnd || (e.start === gEnd && gEnd === before.length && before[gEnd - 1] !== '\n');
     while (!wholeLine && j < sorted.length && joins(sorted[j])) {
-      gEnd = Math.max(gEnd, lineEndAt(before, sorted[j].end));
+      gEnd = Math.max(gEnd, endOf(sorted[j]));
       j++;
     }
     let afterText = '';

@@ -15,6 +15,8 @@ export interface FileJob {
   readonly paths: readonly string[];
   /** Render each changed file's patch (for --dry-run). */
   readonly withPatch: boolean;
+  /** What the patch puts before each path: the folder as seen from where the command runs. */
+  readonly prefix?: string;
 }
 
 export type FileOutcome =
@@ -27,7 +29,7 @@ const POOL_THRESHOLD = 2000;
 const BATCH = 64;
 
 /** Plans one file; every failure is a problem to report, never a throw. */
-export function planFile(root: string, path: string, parser: CParser, withPatch: boolean): FileOutcome {
+export function planFile(root: string, path: string, parser: CParser, withPatch: boolean, prefix = ''): FileOutcome {
   let bytes: Buffer;
   try {
     bytes = readFileSync(join(root, path));
@@ -45,7 +47,7 @@ export function planFile(root: string, path: string, parser: CParser, withPatch:
     throw e;
   }
   const { after, ...planned } = result;
-  const patch = withPatch && after !== null && planned.change ? filePatch(path, text, after, planned.change.regions) : null;
+  const patch = withPatch && after !== null && planned.change ? filePatch(path, text, after, planned.change.regions, prefix) : null;
   return { path, planned, patch };
 }
 
@@ -56,7 +58,7 @@ export async function planFiles(job: FileJob, onProgress: (done: number) => void
     const parser = await loadCParser();
     try {
       return job.paths.map((p, i) => {
-        const r = planFile(job.root, p, parser, job.withPatch);
+        const r = planFile(job.root, p, parser, job.withPatch, job.prefix);
         if (i % BATCH === 0) onProgress(i);
         return r;
       });
@@ -80,7 +82,7 @@ export async function planFiles(job: FileJob, onProgress: (done: number) => void
         batch = next / BATCH;
         const paths = job.paths.slice(next, next + BATCH);
         next += BATCH;
-        w.postMessage({ root: job.root, paths, withPatch: job.withPatch } satisfies FileJob);
+        w.postMessage({ root: job.root, paths, withPatch: job.withPatch, prefix: job.prefix } satisfies FileJob);
       };
       w.on('message', (results: FileOutcome[]) => {
         out[batch] = results;

@@ -12,9 +12,10 @@ export const CONTEXT_LINES = 3;
  * `regions` of a change (we know which lines changed), the hunks are built from them directly,
  * in one pass, instead of diffing the two texts again.
  */
-export function filePatch(name: string, before: string | null, after: string | null, regions?: readonly Region[]): string {
-  // Paths are JS strings; the patch is latin1 text, so a path goes in as its UTF-8 bytes.
-  const path = Buffer.from(name, 'utf8').toString('latin1');
+export function filePatch(name: string, before: string | null, after: string | null, regions?: readonly Region[], prefix = ''): string {
+  // Paths are JS strings: jsdiff quotes a name that needs it as git does (C escapes, UTF-8
+  // bytes in octal), so the header stays ASCII in the latin1 patch.
+  const path = prefix + name;
   const p: StructuredPatch = regions && before !== null && after !== null
     ? { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks: hunksOf(before, after, regions) }
     : structuredPatch(`a/${path}`, `b/${path}`, before ?? '', after ?? '', undefined, undefined, { context: CONTEXT_LINES });
@@ -29,7 +30,26 @@ export function filePatch(name: string, before: string | null, after: string | n
     p.oldMode = '100644';
     p.newFileName = '/dev/null';
   }
-  return formatPatch(p);
+  let text = formatPatch(p);
+  // As git does: a tab after a name with a space, so that patch(1) reads the whole name.
+  if (/ /.test(path) && !/^"/.test(path)) text = text.replace(/^(---|\+\+\+) ([ab]\/.*)$/gm, '$1 $2\t');
+  return before === null ? text : withHunkHeadings(text, before);
+}
+
+/**
+ * Hunk headers with the function the hunk is in, as git's: the nearest line before the hunk
+ * that starts with a letter, '_' or '$' (git's default, which fits C: the function's first line).
+ */
+function withHunkHeadings(patch: string, before: string): string {
+  let old: LineAccess | null = null;
+  return patch.replace(/^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@$/gm, (header, start: string) => {
+    old ??= new LineAccess(before);
+    for (let i = Number(start) - 2; i >= 0; i--) {
+      const line = old.at(i);
+      if (/^[A-Za-z_$]/.test(line)) return `${header} ${line.replace(/\s+$/, '').slice(0, 80)}`;
+    }
+    return header;
+  });
 }
 
 const NO_EOL = '\\ No newline at end of file';
