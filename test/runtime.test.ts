@@ -49,7 +49,8 @@ function compileAndRun(dir: string, flags: readonly string[]): { status: number 
   return { status: r.status, stdout: out, reports, stderr: out };
 }
 
-describe('user-space runtime', { skip: missing('gcc') }, () => {
+const noGcc = missing('gcc');
+describe('user-space runtime', () => {
   let tmp: string;
   before(async () => {
     tmp = await tempDir();
@@ -58,7 +59,7 @@ describe('user-space runtime', { skip: missing('gcc') }, () => {
     await removeTree(tmp);
   });
 
-  test('reports forward, backward, identical and one-byte overlaps at their call sites, nothing else', async () => {
+  test('reports forward, backward, identical and one-byte overlaps at their call sites, nothing else', { skip: noGcc }, async () => {
     const { dir, expected } = await instrumentedProbe(tmp, 'warn', []);
     const r = compileAndRun(dir, []);
     assert.equal(r.status, 0, r.stdout);
@@ -66,7 +67,7 @@ describe('user-space runtime', { skip: missing('gcc') }, () => {
     assert.deepEqual(r.reports, expected);
   });
 
-  test('runs clean under -fsanitize=undefined', async () => {
+  test('runs clean under -fsanitize=undefined', { skip: noGcc }, async () => {
     const { dir, expected } = await instrumentedProbe(tmp, 'ubsan', []);
     const r = compileAndRun(dir, ['-fsanitize=undefined', '-fno-sanitize-recover=all', '-g']);
     assert.equal(r.status, 0, r.stdout);
@@ -74,14 +75,14 @@ describe('user-space runtime', { skip: missing('gcc') }, () => {
     assert.deepEqual(r.reports, expected);
   });
 
-  test('--on-overlap abort stops at the first overlap', async () => {
+  test('--on-overlap abort stops at the first overlap', { skip: noGcc }, async () => {
     const { dir, expected } = await instrumentedProbe(tmp, 'abort', ['--on-overlap', 'abort']);
     const r = compileAndRun(dir, []);
     assert.equal(r.status, null, 'killed by SIGABRT');
     assert.deepEqual(r.reports, expected.slice(0, 1));
   });
 
-  test('-DMEMCPY_DEBUG_DISABLE builds plain memcpy: no report, same results', async () => {
+  test('-DMEMCPY_DEBUG_DISABLE builds plain memcpy: no report, same results', { skip: noGcc }, async () => {
     const { dir } = await instrumentedProbe(tmp, 'disabled', []);
     // The probe's constant overlaps are what gcc's -Wrestrict sees once the checks are gone.
     const r = compileAndRun(dir, ['-DMEMCPY_DEBUG_DISABLE', '-Wno-restrict']);
@@ -90,7 +91,7 @@ describe('user-space runtime', { skip: missing('gcc') }, () => {
     assert.doesNotMatch(run('nm', ['probe'], dir).output, /memcpy_debug_report/);
   });
 
-  test('the header alone is the runtime: nothing global, so two instrumented libraries cannot clash', async () => {
+  test('the header alone is the runtime: nothing global, so two instrumented libraries cannot clash', { skip: noGcc }, async () => {
     const { dir, expected } = await instrumentedProbe(tmp, 'header-only', []);
     assert.ok(!existsSync(join(dir, 'memcpy_debug.c')), 'no build line asked for, no memcpy_debug.c');
     const cc = run('gcc', [...WARNINGS, '-Wno-restrict', '-o', 'probe', 'overlaps.c'], dir);
@@ -119,7 +120,8 @@ async function selftest(tmp: string, name: string, args: readonly string[], flag
 const detected = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('memcpy overlap detected:'));
 const at = (stderr: string, func: string) => detected(stderr).filter((l) => l.endsWith(` in ${func}`)).length;
 
-describe('user-space runtime: modes, rate limit, same pointer', { skip: missing('gcc') }, () => {
+const noGcc2 = missing('gcc');
+describe('user-space runtime: modes, rate limit, same pointer', () => {
   let tmp: string;
   before(async () => {
     tmp = await tempDir();
@@ -128,14 +130,14 @@ describe('user-space runtime: modes, rate limit, same pointer', { skip: missing(
     await removeTree(tmp);
   });
 
-  test('warn: reports, then copies with memcpy as the program asked, and goes on', async () => {
+  test('warn: reports, then copies with memcpy as the program asked, and goes on', { skip: noGcc2 }, async () => {
     const r = await selftest(tmp, 'warn', []);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /selftest: done/);
     assert.equal(at(r.stderr, 'shift_up'), 1);
   });
 
-  test('memmove: reports, then leaves the buffer exactly as memmove does', async () => {
+  test('memmove: reports, then leaves the buffer exactly as memmove does', { skip: noGcc2 }, async () => {
     const r = await selftest(tmp, 'memmove', ['--on-overlap', 'memmove']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /the 171-byte shift left the data as memmove would/);
@@ -143,7 +145,7 @@ describe('user-space runtime: modes, rate limit, same pointer', { skip: missing(
     assert.match(r.stdout, /selftest: done/);
   });
 
-  test('the rate limit is per call site: a hot site does not hide a cold one, and says what it held back', async () => {
+  test('the rate limit is per call site: a hot site does not hide a cold one, and says what it held back', { skip: noGcc2 }, async () => {
     const r = await selftest(tmp, 'burst', []);
     // 150 overlaps at shift_down: the first 10, then the 100th, with the 89 between counted.
     assert.equal(at(r.stderr, 'shift_down'), 11);
@@ -154,14 +156,14 @@ describe('user-space runtime: modes, rate limit, same pointer', { skip: missing(
     assert.equal(at(r.stderr, 'clean'), 0);
   });
 
-  test('warn-once: one report per call site', async () => {
+  test('warn-once: one report per call site', { skip: noGcc2 }, async () => {
     const r = await selftest(tmp, 'once', ['--on-overlap', 'warn-once']);
     assert.equal(at(r.stderr, 'shift_down'), 1);
     assert.equal(at(r.stderr, 'shift_up'), 1);
     assert.doesNotMatch(r.stderr, /suppressed/);
   });
 
-  test('--same-pointer: memcpy(p, p, n) reported by default, ignored on request', async () => {
+  test('--same-pointer: memcpy(p, p, n) reported by default, ignored on request', { skip: noGcc2 }, async () => {
     assert.equal(at((await selftest(tmp, 'same-report', [])).stderr, 'self_copy'), 1);
     const ignored = await selftest(tmp, 'same-ignore', ['--same-pointer', 'ignore']);
     assert.equal(at(ignored.stderr, 'self_copy'), 0);
@@ -169,7 +171,7 @@ describe('user-space runtime: modes, rate limit, same pointer', { skip: missing(
     assert.match(await readFile(join(ignored.dir, 'memcpy_debug.h'), 'latin1'), /^#define MEMCPY_DEBUG_SAME_POINTER\t0$/m);
   });
 
-  test('MEMCPY_DEBUG_LOG: the reports go to that file (test suites often hide stderr)', async () => {
+  test('MEMCPY_DEBUG_LOG: the reports go to that file (test suites often hide stderr)', { skip: noGcc2 }, async () => {
     const dir = join(tmp, 'log');
     await copyTree(join(FIXTURES, 'overlap-selftest', 'user'), dir);
     assert.equal(runCli(['instrument', 'log', '--target', 'user'], { cwd: tmp }).status, 0);
@@ -182,7 +184,7 @@ describe('user-space runtime: modes, rate limit, same pointer', { skip: missing(
     assert.equal(at(logged, 'shift_down'), 11);
   });
 
-  test('builds as strict C89, C99 and C11 with -pedantic (strict C89 has no function name)', async () => {
+  test('builds as strict C89, C99 and C11 with -pedantic (strict C89 has no function name)', { skip: noGcc2 }, async () => {
     const dir = join(tmp, 'std');
     await copyTree(join(FIXTURES, 'overlap-selftest', 'user'), dir);
     assert.equal(runCli(['instrument', 'std', '--target', 'user'], { cwd: tmp }).status, 0);
@@ -195,7 +197,7 @@ describe('user-space runtime: modes, rate limit, same pointer', { skip: missing(
     }
   });
 
-  test('abort: stops at the first overlap', async () => {
+  test('abort: stops at the first overlap', { skip: noGcc2 }, async () => {
     const r = await selftest(tmp, 'abort', ['--on-overlap', 'abort']);
     assert.equal(r.status, null, 'killed by SIGABRT');
     assert.equal(detected(r.stderr).length, 1);

@@ -1,6 +1,7 @@
 // The command line: flags are declared here and nowhere else; each `describe` is the help text.
 import yargs from 'yargs';
 import { runInstrument } from '../commands/instrument.js';
+import { toolVersion } from '../io/assets.js';
 import { runReport } from '../commands/report.js';
 import { runRevert } from '../commands/revert.js';
 import { ON_OVERLAP, SAME_POINTER, type OnOverlap, type SamePointer, type Target } from '../core/runtime.js';
@@ -61,7 +62,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
     .demandCommand(1, 'Say which command: instrument, revert or report.')
     .strict()
     .help()
-    .version()
+    .version(await toolVersion())
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
