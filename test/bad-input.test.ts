@@ -1,7 +1,7 @@
 // Bad input gets a clear message, a non-zero exit, and no write at all.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { BIN, copyTree, FIXTURES, readTree, removeTree, runCli, tempDir } from './helpers/cli.js';
@@ -95,6 +95,27 @@ describe('bad input', () => {
     assert.match(plain.stderr, /no build file edited; no build line is needed/);
   });
 
+  test('git\'s spellings: --no-color, and --stat after a real run', async () => {
+    const r = runCli(['instrument', 'mcdemo', '--stat', '--no-color'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout.toString(), /^ mcdemo\/main\.c +\| +\d+ [+-]+$/m);
+    assert.match(r.stdout.toString(), /^ \d+ files changed, \d+ insertions\(\+\), \d+ deletions\(-\)$/m);
+    assert.equal(runCli(['revert', 'mcdemo'], { cwd: tmp }).status, 0);
+  });
+
+  test('nothing to do is not an error: a folder without memcpy calls, with or without a build file', async () => {
+    const empty = join(tmp, 'quiet');
+    await mkdir(empty, { recursive: true });
+    await writeFile(join(empty, 'a.c'), '/* memcpy is mentioned only here */\nint f(void) { return 0; }\n');
+    for (const makefile of [null, 'obj-m += a.o\n', 'all:\n\tcc -o a a.c\n']) {
+      if (makefile) await writeFile(join(empty, 'Makefile'), makefile);
+      const r = runCli(['instrument', 'quiet'], { cwd: tmp });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /^memcpy-debug: nothing to do in quiet: no memcpy call to rename \(1 C file scanned, 1 mention memcpy; left alone: 1 in a comment\); nothing written$/m);
+      assert.deepEqual((await readdir(empty)).sort(), makefile ? ['Makefile', 'a.c'] : ['a.c']);
+    }
+  });
+
   test('a damaged manifest', async () => {
     assert.equal(runCli(['instrument', 'mcdemo'], { cwd: tmp }).status, 0);
     await writeFile(join(tree, '.memcpy-debug', 'manifest.json'), '{ "format": "memcpy-debug-manifest", ');
@@ -105,10 +126,17 @@ describe('bad input', () => {
 
   test('usage errors', () => {
     for (const [args, message] of [
-      [['instrument'], /Not enough non-option arguments/],
-      [['instrument', 'mcdemo', '--frobnicate'], /Unknown argument: frobnicate/],
-      [['instrument', 'mcdemo', '--stat'], /--stat goes with --dry-run/],
-      [['frobnicate', 'mcdemo'], /Unknown arguments: frobnicate, mcdemo/],
+      [['instrument'], /error: instrument needs a folder: memcpy-debug instrument DIR/],
+      [['instrument', 'mcdemo', '--frobnicate'], /error: unknown option or argument: frobnicate$/m],
+      [['instrument', 'mcdemo', '--dryrun'], /error: unknown option or argument: dryrun: did you mean --dry-run\?/],
+      [['instrumnet', 'mcdemo'], /error: unknown command instrumnet: did you mean instrument\?/],
+      [['instrument', 'mcdemo', '--output'], /error: --output needs a value/],
+      [['instrument', 'mcdemo', '--module'], /error: --module needs a value/],
+      [['instrument', 'mcdemo', '--exclude'], /error: --exclude needs a value/],
+      [['instrument', 'mcdemo', '--module', ''], /error: --module needs a name/],
+      [['instrument', 'mcdemo', '--output', 'x.patch'], /--output goes with --dry-run/],
+      [['instrument', 'mcdemo', '--exit-code'], /--exit-code goes with --dry-run/],
+      [['instrument', '--', '-x'], /error: -x: no such directory/],
       [['instrument', 'mcdemo', '--target', 'user', '--on-overlap', 'bug'], /--on-overlap bug is not available for the user runtime/],
     ] as const) {
       const r = runCli(args, { cwd: tmp });

@@ -101,7 +101,8 @@ describe('revert', () => {
 
   test('a tree instrumented from the dry-run patch (no manifest) reverts structurally too', async () => {
     const patch = instrument('--dry-run').stdout;
-    assert.equal(run('git', ['apply', '-'], tree, patch).status, 0);
+    // The patch's paths start with the folder, as named where it was made: -p2 inside it.
+    assert.equal(run('git', ['apply', '-p2', '-'], tree, patch).status, 0);
     assert.deepEqual(await treeDiff(tree, AFTER), []);
     assert.equal(revert().status, 0);
     assert.deepEqual(await treeDiff(tree, BEFORE), []);
@@ -119,7 +120,7 @@ describe('revert', () => {
 
     const copy = join(tmp, 'copy');
     await copyTree(tree, copy);
-    assert.equal(run('git', ['apply', '-'], copy, dry.stdout).status, 0);
+    assert.equal(run('git', ['apply', '-p2', '-'], copy, dry.stdout).status, 0);
     assert.equal(revert().status, 0);
     assert.deepEqual(await treeDiff(copy, tree), []);
   });

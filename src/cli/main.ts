@@ -23,30 +23,31 @@ const OUTPUT_OPTIONS = {
 export async function main(argv: readonly string[], ctx: Context): Promise<ExitCodeValue> {
   // N.B. the commands have no yargs handlers: with one, yargs renders the whole --help text on
   // every run (to cache it), which costs more than the rest of parsing.
-  const parser = yargs([...argv])
+  const parser = yargs(normalizeArgv(argv))
     .scriptName('memcpy-debug')
+    .parserConfiguration({ 'populate--': true })
     .usage('$0 <command> DIR [options]\n\nChecks every memcpy call of a C tree (a kernel subsystem or a user-space library) for overlapping copies, and undoes it exactly.')
     .command(
-      'instrument <dir>',
+      'instrument [dir]',
       'Rename memcpy call sites to memcpy_debug, add the include, the runtime files and the build line',
       (y) =>
         y
-          .positional('dir', { type: 'string', demandOption: true, describe: 'The folder to instrument, e.g. fs/btrfs' })
+          .positional('dir', { type: 'string', describe: 'The folder to instrument, e.g. fs/btrfs (after --, a name that starts with -)' })
           .options(OUTPUT_OPTIONS)
-          .option('exclude', { type: 'string', array: true, default: [] as string[], describe: 'Leave out files or folders matching this glob (repeatable; a pattern without / matches a name anywhere)' })
-          .option('module', { type: 'string', describe: 'Kbuild: the composite object that gets memcpy_debug.o when the Makefile builds several' })
-          .option('target-name', { type: 'string', describe: 'CMake: the target that gets memcpy_debug.c when several build the sources' })
+          .option('exclude', { type: 'string', array: true, requiresArg: true, default: [] as string[], describe: 'Leave out files or folders matching this glob (repeatable; a pattern without / matches a name anywhere)' })
+          .option('module', { type: 'string', requiresArg: true, describe: 'Kbuild: the composite object that gets memcpy_debug.o when the Makefile builds several' })
+          .option('target-name', { type: 'string', requiresArg: true, describe: 'CMake: the target that gets memcpy_debug.c when several build the sources' })
           .option('makefile', { type: 'boolean', describe: 'Kernel: a folder with one composite module gets "mod-y += memcpy_debug.o" (it marks the module; --no-makefile leaves it out). User space: --makefile adds memcpy_debug.c to the build (a marker). Nothing needs either to link: the header is the runtime' })
           .option('target', { choices: ['kernel', 'user'], describe: 'The runtime flavour (default: kernel when the folder has a Kbuild makefile)' })
           .option('on-overlap', { choices: ['warn', 'warn-once', 'memmove', 'bug', 'abort'], describe: `What an overlap does after its report: warn (then memcpy, as the program asked), warn-once (each call site once), memmove (then copy as memmove: the data stays right), bug (kernel: BUG()), abort (user space: abort()); kernel ${ON_OVERLAP.kernel.join('|')}, user ${ON_OVERLAP.user.join('|')} (default warn)` })
           .option('same-pointer', { choices: [...SAME_POINTER], describe: 'memcpy(p, p, n): report it (the default: memcpy forbids any overlap) or ignore it (as ASan does; compilers emit it for self-assignment)' }),
     )
     .command(
-      'revert <dir>',
+      'revert [dir]',
       'Undo what instrument did, keeping the edits made since',
       (y) =>
         y
-          .positional('dir', { type: 'string', demandOption: true, describe: 'The instrumented folder' })
+          .positional('dir', { type: 'string', describe: 'The instrumented folder' })
           .options(OUTPUT_OPTIONS)
           .option('force', { type: 'boolean', default: false, describe: 'Also revert files with conflicts, as far as possible, and say what was skipped' }),
     )
@@ -60,13 +61,15 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
           .option('json', { type: 'boolean', default: false, describe: 'Print the sites as JSON' }),
     )
     .demandCommand(1, 'Say which command: instrument, revert or report.')
+    .recommendCommands()
     .strict()
     .help()
     .version(await toolVersion())
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      // yargs' own checks (a flag without its value) come as errors named YError.
+      throw err && err.name !== 'YError' ? err : new UsageError(explain(err?.message ?? msg, argv));
     });
   try {
     const a = (await parser.parseAsync()) as unknown as Args;
@@ -77,6 +80,16 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
       return await runReport({ logs, dir: a.dir, json: a.json ?? false, stdin: readStdin }, ctx);
     }
     checkOutputFlags(a);
+    // A folder whose name starts with '-' comes after --.
+    const dir = a.dir ?? (a['--'] ?? []).map(String)[0];
+    if (dir === undefined || dir === '') {
+      throw new UsageError(`${a._[0]} needs a folder: memcpy-debug ${a._[0]} DIR (e.g. memcpy-debug ${a._[0]} fs/btrfs)`);
+    }
+    a.dir = dir;
+    for (const [flag, value] of [['module', a.module], ['target-name', a['target-name']]] as const) {
+      if (value === '') throw new UsageError(`--${flag} needs a name`);
+    }
+    if ((a.exclude ?? []).some((e) => String(e) === '')) throw new UsageError('--exclude needs a glob (e.g. --exclude tests)');
     if (a._[0] === 'instrument') {
       return await runInstrument({
         dir: a.dir, excludes: (a.exclude ?? []).map(String), makefile: a.makefile, module: a.module, targetName: a['target-name'],
@@ -100,6 +113,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
 
 interface Args extends OutputArgs {
   _: (string | number)[];
+  '--'?: (string | number)[];
   dir: string;
   logs?: (string | number)[];
   help?: boolean;
@@ -124,8 +138,9 @@ interface OutputArgs {
 }
 
 function checkOutputFlags(a: OutputArgs): void {
-  if (!a['dry-run'] && (a.stat || a.output !== undefined)) {
-    throw new UsageError(`--${a.stat ? 'stat' : 'output'} goes with --dry-run`);
+  if (!a['dry-run'] && a.output !== undefined) throw new UsageError('--output goes with --dry-run: it writes the patch there');
+  if (!a['dry-run'] && a['exit-code']) {
+    throw new UsageError('--exit-code goes with --dry-run: it says whether there would be changes, as git diff --exit-code does');
   }
   if (a['dry-run'] && a.json && (a.output === undefined || a.stat)) {
     throw new UsageError('--json and the dry-run patch would both go to stdout: add --output FILE for the patch (and drop --stat)');
@@ -140,4 +155,53 @@ async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** git's spellings that yargs would refuse: --no-color is --color=never. */
+function normalizeArgv(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((a, i) => (a === '--no-color' && (end < 0 || i < end) ? '--color=never' : a));
+}
+
+const OPTION_NAMES = ['dry-run', 'stat', 'output', 'exit-code', 'color', 'json', 'exclude', 'module', 'target-name', 'makefile', 'no-makefile',
+  'target', 'on-overlap', 'same-pointer', 'force', 'dir', 'help', 'version'];
+
+/** yargs' messages in our words, with a "did you mean" for a misspelt option. */
+function explain(msg: string, argv: readonly string[]): string {
+  const command = /^Did you mean (\S+)\?$/.exec(msg);
+  if (command) return `unknown command ${argv[0]}: did you mean ${command[1]}?`;
+  const missingValue = /^Not enough arguments following: (.+)$/.exec(msg);
+  if (missingValue) return `--${missingValue[1]} needs a value`;
+  const unknown = /^Unknown arguments?: (.+)$/.exec(msg);
+  if (unknown) {
+    const words = unknown[1].split(', ');
+    const hints = words.map((w) => {
+      const near = closest(w.replace(/^-+/, ''), OPTION_NAMES);
+      return near ? `${w}: did you mean --${near}?` : w;
+    });
+    return `unknown ${words.length === 1 ? 'option or argument' : 'options or arguments'}: ${hints.join('; ')}`;
+  }
+  return msg;
+}
+
+/** The name at edit distance 2 or less from `word` (a transposition counts 1), if one. */
+function closest(word: string, names: readonly string[]): string | undefined {
+  const dist = (a: string, b: string): number => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+      for (let j = 1; j <= b.length; j++) {
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+    return d[a.length][b.length];
+  };
+  let best: string | undefined;
+  let bestD = 3;
+  for (const n of names) {
+    const k = dist(word, n);
+    if (k < bestD) [best, bestD] = [n, k];
+  }
+  return best;
 }

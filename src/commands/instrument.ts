@@ -105,12 +105,16 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
       'fix the permissions, or leave the files out with --exclude');
   }
 
+  // No call to rename: nothing is written at all, not even the runtime or the manifest.
+  const nothingToDo = files.length === 0 && !previous;
+  if (nothingToDo) build = null;
+
   // The build file edits.
   const builds: BuildReport[] = [];
   const warnings: string[] = [
     ...scan.symlinks.map((p) => `${p} is a symbolic link: left alone`),
   ];
-  const notesOnBuild = [...(build?.notes ?? [])];
+  const notesOnBuild = nothingToDo ? [] : [...(build?.notes ?? [])];
   if (target === 'user' && files.length > 0) {
     const subs = scan.buildDirs.filter((d) => files.some((f) => f.path.startsWith(`${d}/`)));
     if (subs.length > 0) notesOnBuild.push(`${list(subs)} ${subs.length === 1 ? 'has a build file' : 'have build files'} of ${subs.length === 1 ? 'its' : 'their'} own: what ${subs.length === 1 ? 'it compiles' : 'they compile'} carries the check too`);
@@ -133,7 +137,8 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   const created: string[] = [];
   // memcpy_debug.c only goes where a build line compiles it; the header is the runtime.
   const withSource = (build?.edits.length ?? 0) > 0 || build?.globbed === true;
-  for (const file of renderRuntime(templates, { target, tag, onOverlap, samePointer }).filter((f) => withSource || f.path !== 'memcpy_debug.c')) {
+  const runtime = nothingToDo ? [] : renderRuntime(templates, { target, tag, onOverlap, samePointer });
+  for (const file of runtime.filter((f) => withSource || f.path !== 'memcpy_debug.c')) {
     const existing = await readTextIfExists(join(root, file.path));
     const ours = previous?.files.some((f) => f.path === file.path && f.kind === 'create' && existing !== null && sha256(existing) === f.after);
     if (existing !== null && (ours || existing === file.content)) continue;
@@ -156,7 +161,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     command: 'instrument', dir: o.dir, dryRun: o.dryRun, target, targetWhy, tag, onOverlap, samePointer,
     scanned: scan.cFiles.length, parsed, renamed: files.reduce((n, f) => n + f.renamed, 0), sitesByKind,
     files, includesAdded: files.filter((f) => f.includeAdded).length, builds, created,
-    notes, buildNotes: notesOnBuild, warnings, alreadyInstrumented: previous?.state === 'instrumented', resumed,
+    notes, buildNotes: notesOnBuild, warnings, alreadyInstrumented: previous?.state === 'instrumented', nothingToDo, resumed,
     next: nextSteps({
       target, dir: shellQuote(o.dir), absDir: shellQuote(root), kernelTree: await findKernelTree(root, shellQuote),
       buildFiles: Object.keys(buildFiles), onOverlap,
@@ -195,7 +200,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   }
   if (!o.dryRun && resumed && previous) await removeTemps(root, previous.files.map((f) => f.path));
 
-  return emitChange(o, ctx, report, started, changes.length > 0, patches,
+  return emitChange(o, ctx, report, started, changes, patches,
     (r, quote) => instrumentSummary(r, quote));
 }
 

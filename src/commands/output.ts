@@ -6,7 +6,8 @@ import { painter, type ColorMode, type Context } from '../cli/context.js';
 import { ExitCode, type ExitCodeValue } from '../cli/errors.js';
 import type { Region } from '../core/edit.js';
 import { byPath } from '../core/plan.js';
-import { colourPatch, diffstatOf, filePatch, renderDiffstat } from '../render/patch.js';
+import { colourPatch, filePatch, renderDiffstat, statsOfChanges } from '../render/patch.js';
+import type { FileChange } from '../core/plan.js';
 
 export interface OutputOptions {
   /** Show the change as a patch and write nothing. */
@@ -56,18 +57,17 @@ export async function emitChange<R extends { seconds: number; dir: string }>(
   ctx: Context,
   report: R,
   started: number,
-  hasChanges: boolean,
+  changes: readonly FileChange[],
   files: readonly FileTexts[],
   summary: (report: R, quote: (s: string) => string) => string,
 ): Promise<ExitCodeValue> {
+  const prefix = patchPrefix(ctx.cwd, resolve(ctx.cwd, report.dir));
+  // --stat: the diffstat, of what would change (--dry-run) or of what changed, as git prints.
+  if (o.stat && !o.json) ctx.stdout.write(renderDiffstat(statsOfChanges(changes, prefix)));
   if (o.dryRun) {
-    const prefix = patchPrefix(ctx.cwd, resolve(ctx.cwd, report.dir));
     const patch = renderPatch(files, prefix);
     if (o.output !== undefined) await writeFile(resolve(ctx.cwd, o.output), Buffer.from(patch, 'latin1'));
-    if (o.stat) {
-      const stats = files.map((f) => diffstatOf(prefix + f.path, renderPatch([f], prefix))).sort((a, b) => (a.path < b.path ? -1 : 1));
-      ctx.stdout.write(renderDiffstat(stats));
-    } else if (o.output === undefined && !o.json) {
+    if (!o.stat && o.output === undefined && !o.json) {
       const paint = painter(o.color, ctx.stdout, ctx.env);
       ctx.stdout.write(Buffer.from(colourPatch(patch, paint), 'latin1'));
     }
@@ -75,7 +75,7 @@ export async function emitChange<R extends { seconds: number; dir: string }>(
   const done = { ...report, seconds: (performance.now() - started) / 1000 };
   if (o.json) ctx.stdout.write(JSON.stringify(done, null, 2) + '\n');
   else ctx.stderr.write(summary(done, shellQuote));
-  return o.exitCode && hasChanges ? ExitCode.CHANGES : ExitCode.OK;
+  return o.exitCode && changes.length > 0 ? ExitCode.CHANGES : ExitCode.OK;
 }
 
 export function shellQuote(s: string): string {

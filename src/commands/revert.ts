@@ -81,7 +81,7 @@ export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCod
     files: reports, renamedBack: planned.renamedBack, manifestRemoved, warnings: planned.warnings,
     resumed: manifest?.state === 'reverting', seconds: 0,
   };
-  const code = await emitChange(o, ctx, report, started, changes.length > 0, planned.texts, (r) => revertSummary(r));
+  const code = await emitChange(o, ctx, report, started, changes, planned.texts, (r) => revertSummary(r));
   return reports.some((r) => r.status === 'conflict') ? ExitCode.CONFLICT : code;
 }
 

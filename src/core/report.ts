@@ -39,6 +39,8 @@ export interface InstrumentReport {
   readonly warnings: readonly string[];
   /** Nothing to do: the tree was instrumented before. */
   readonly alreadyInstrumented: boolean;
+  /** Nothing to do: no memcpy call to rename; nothing written. */
+  readonly nothingToDo: boolean;
   /** A run that was cut off was completed. */
   readonly resumed: boolean;
   /** Build, where the reports appear, how to read them, how to undo. */

@@ -3,7 +3,8 @@
 // N.B. texts are latin1-decoded file contents; the patch is too, so writing it as latin1
 // reproduces the files' bytes exactly (non-UTF-8 bytes, CRLF and all).
 import { formatPatch, structuredPatch, type StructuredPatch, type StructuredPatchHunk } from 'diff';
-import type { Region } from '../core/edit.js';
+import { countNewlines, type Region } from '../core/edit.js';
+import type { FileChange } from '../core/plan.js';
 
 export const CONTEXT_LINES = 3;
 
@@ -150,18 +151,15 @@ export interface Diffstat {
   readonly removed: number;
 }
 
-/** Counts the + and - lines of one file's patch. */
-export function diffstatOf(path: string, patch: string): Diffstat {
-  let added = 0;
-  let removed = 0;
-  let inHunk = false;
-  for (const line of patch.split('\n')) {
-    if (line.startsWith('@@')) inHunk = true;
-    else if (!inHunk) continue;
-    else if (line.startsWith('+')) added++;
-    else if (line.startsWith('-')) removed++;
-  }
-  return { path, added, removed };
+/** The + and - lines of each change, from what the plan knows (no patch needed): git's --stat after a real run. */
+export function statsOfChanges(changes: readonly FileChange[], prefix: string): Diffstat[] {
+  const lines = (s: string) => (s === '' ? 0 : countNewlines(s) + (s.endsWith('\n') ? 0 : 1));
+  return changes.map((c) => {
+    const path = prefix + c.path;
+    if (c.kind === 'create') return { path, added: lines(c.content), removed: 0 };
+    if (c.kind === 'delete') return { path, added: 0, removed: lines(c.content) };
+    return { path, added: c.regions.reduce((n, r) => n + lines(r.after), 0), removed: c.regions.reduce((n, r) => n + lines(r.before), 0) };
+  }).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 /** `git diff --stat`'s layout: ` path | N ++--`, then the totals. */

@@ -6,11 +6,12 @@ import type { InstrumentReport, RevertReport, RevertStatus } from '../core/repor
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-const RENAME_WORDS: Partial<Record<SiteKind, string>> = {
-  call: 'calls',
-  'macro-call': 'in macro bodies',
-  'unparsed-call': 'in code the parser could not follow, by tokens',
-  alias: 'aliases (#define x memcpy)',
+/** How many of a kind, in words: [one, many]. */
+const RENAME_WORDS: Partial<Record<SiteKind, readonly [string, string]>> = {
+  call: ['call', 'calls'],
+  'macro-call': ['in a macro body', 'in macro bodies'],
+  'unparsed-call': ['in code the parser could not follow, by tokens', 'in code the parser could not follow, by tokens'],
+  alias: ['alias (#define x memcpy)', 'aliases (#define x memcpy)'],
 };
 
 export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => string): string {
@@ -22,13 +23,20 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
     out.push(`  undo with: memcpy-debug revert ${quote(r.dir)}`);
     return out.join('\n') + '\n';
   }
+  if (r.nothingToDo) {
+    const left = leftAlone(r.sitesByKind);
+    out.push(`memcpy-debug: nothing to do in ${r.dir}: no memcpy call to rename (${plural(r.scanned, 'C file')} scanned, ${r.parsed} mention memcpy${left ? `; left alone: ${left}` : ''}); nothing ${r.dryRun ? 'would be ' : ''}written`);
+    for (const n of r.notes.slice(0, 40)) out.push(`    ${n.path}:${n.line}: ${LEAVE_DESCRIPTIONS[n.kind as LeaveKind] ?? n.kind}`);
+    for (const w of r.warnings) out.push(`  warning: ${w}`);
+    return out.join('\n') + '\n';
+  }
   const flavour = `${r.target === 'kernel' ? 'kernel' : 'user-space'} runtime (${r.targetWhy}), on overlap: ${r.onOverlap}` +
     (r.samePointer === 'ignore' ? ', memcpy(p, p, n) ignored' : '');
   const what = r.dryRun ? `would instrument ${r.dir} (dry run, nothing written)` : `${r.resumed ? 'finished instrumenting' : 'instrumented'} ${r.dir}`;
   out.push(`memcpy-debug: ${what}; ${flavour}`);
   const how = (Object.keys(RENAME_WORDS) as SiteKind[])
     .filter((k) => r.sitesByKind[k])
-    .map((k) => `${r.sitesByKind[k]} ${RENAME_WORDS[k]}`);
+    .map((k) => plural(r.sitesByKind[k]!, ...RENAME_WORDS[k]!));
   out.push(`  ${plural(r.renamed, 'call site')} ${done('renamed')} to memcpy_debug in ${plural(r.files.length, 'file')}` +
     (how.length > 0 ? ` (${how.join(', ')})` : ''));
   out.push(`  ${plural(r.includesAdded, 'include')} ${done('added')}; ${r.scanned} C files scanned, ${r.parsed} parsed`);
@@ -42,7 +50,7 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
   const left = leftAlone(r.sitesByKind);
   if (left) out.push(`  left alone: ${left}`);
   if (r.notes.length > 0) {
-    out.push(`  ${plural(r.notes.length, 'site')} left alone that deserve a look:`);
+    out.push(`  ${plural(r.notes.length, 'site')} left alone that ${r.notes.length === 1 ? 'deserves' : 'deserve'} a look:`);
     const shown = r.notes.slice(0, 40);
     for (const n of shown) out.push(`    ${n.path}:${n.line}: ${LEAVE_DESCRIPTIONS[n.kind as LeaveKind] ?? n.kind}`);
     if (r.notes.length > shown.length) out.push(`    ... and ${r.notes.length - shown.length} more (--json lists them all)`);
@@ -62,18 +70,18 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
 
 function leftAlone(byKind: Partial<Record<SiteKind, number>>): string {
   const kinds = Object.keys(LEAVE_DESCRIPTIONS) as LeaveKind[];
-  return kinds.filter((k) => byKind[k]).map((k) => `${byKind[k]} ${SHORT[k]}`).join(', ');
+  return kinds.filter((k) => byKind[k]).map((k) => plural(byKind[k]!, ...SHORT[k])).join(', ');
 }
 
-const SHORT: Record<LeaveKind, string> = {
-  comment: 'in comments',
-  string: 'in strings',
-  member: 'struct members',
-  declaration: 'declarations of memcpy',
-  redefinition: 'in #define/#undef memcpy',
-  bypass: '(memcpy)(...) bypasses',
-  value: 'used as values',
-  unclassified: 'unclassified',
+const SHORT: Record<LeaveKind, readonly [string, string]> = {
+  comment: ['in a comment', 'in comments'],
+  string: ['in a string', 'in strings'],
+  member: ['struct member', 'struct members'],
+  declaration: ['declaration of memcpy', 'declarations of memcpy'],
+  redefinition: ['in #define/#undef memcpy', 'in #define/#undef memcpy'],
+  bypass: ['(memcpy)(...) bypass', '(memcpy)(...) bypasses'],
+  value: ['used as a value', 'used as values'],
+  unclassified: ['unclassified', 'unclassified'],
 };
 
 const STATUS_WORDS: Record<RevertStatus, string> = {
