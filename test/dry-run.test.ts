@@ -148,4 +148,20 @@ describe('instrument --dry-run', () => {
     assert.ok(j.notes.some((n) => n.path === 'values.c' && n.line === 5 && n.kind === 'value'));
     assert.equal(runCli(['instrument', 'c-rules', '--dry-run', '--json'], { cwd: tmp }).status, 2, 'patch and JSON cannot share stdout');
   });
+
+  test('--json has one record per memcpy, as ast-grep\'s; --json-file writes it beside the patch on stdout', async () => {
+    const r = runCli(['instrument', 'c-rules', '--dry-run', '--json-file', 'sites.json'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout.toString(), /^diff --git /m, 'the patch still on stdout');
+    assert.match(r.stderr, /would instrument c-rules/, 'the text summary still on stderr');
+    type Rec = { file: string; line: number; column: number; kind: string; renamed: boolean; reason?: string; function: string | null };
+    const j = JSON.parse(await readFile(join(tmp, 'sites.json'), 'utf8')) as { renamed: number; sites: Rec[] };
+    assert.equal(j.sites.filter((s) => s.renamed).length, j.renamed);
+    const at = (file: string, line: number) => j.sites.filter((s) => s.file === file && s.line === line);
+    assert.deepEqual(at('calls.c', 13), [{ file: 'calls.c', line: 13, column: 2, kind: 'call', renamed: true, function: 'copy_item' }]);
+    assert.deepEqual(at('values.c', 5).map((s) => [s.kind, s.renamed, s.reason]), [['value', false, 'used as a value, not called: this copy stays unchecked']]);
+    assert.ok(j.sites.some((s) => s.kind === 'macro-call' && s.function === 'COPY4'), 'a call in a macro body names the macro');
+    const lines = (await readFile(join(FIXTURES, 'c-rules', 'before', 'calls.c'), 'latin1')).split('\n');
+    assert.equal(lines[13 - 1].slice(2 - 1, 2 - 1 + 'memcpy'.length), 'memcpy', 'line and column point at the name');
+  });
 });

@@ -16,7 +16,8 @@ const OUTPUT_OPTIONS = {
   output: { type: 'string', describe: 'With --dry-run: write the patch to this file', requiresArg: true },
   'exit-code': { type: 'boolean', default: false, describe: 'Exit with 1 when there are changes, as git diff --exit-code' },
   color: { choices: ['auto', 'always', 'never'], default: 'auto', describe: 'Colour the patch (auto: on a terminal, unless NO_COLOR is set)' },
-  json: { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout instead of text on stderr' },
+  json: { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout instead of text on stderr (instrument: with one record per memcpy)' },
+  'json-file': { type: 'string', requiresArg: true, describe: 'Also write the JSON summary to this file (the patch can then go to stdout)' },
 } as const;
 
 /** Runs the command line `argv` (without node and the script) and returns the exit code. */
@@ -135,6 +136,7 @@ interface OutputArgs {
   'exit-code': boolean;
   color: string;
   json: boolean;
+  'json-file'?: string;
 }
 
 function checkOutputFlags(a: OutputArgs): void {
@@ -148,7 +150,7 @@ function checkOutputFlags(a: OutputArgs): void {
 }
 
 function outputOptions(a: OutputArgs) {
-  return { dryRun: a['dry-run'], stat: a.stat, output: a.output, exitCode: a['exit-code'], color: a.color as ColorMode, json: a.json };
+  return { dryRun: a['dry-run'], stat: a.stat, output: a.output, exitCode: a['exit-code'], color: a.color as ColorMode, json: a.json, jsonFile: a['json-file'] };
 }
 
 async function readStdin(): Promise<Buffer> {
@@ -163,7 +165,7 @@ function normalizeArgv(argv: readonly string[]): string[] {
   return argv.map((a, i) => (a === '--no-color' && (end < 0 || i < end) ? '--color=never' : a));
 }
 
-const OPTION_NAMES = ['dry-run', 'stat', 'output', 'exit-code', 'color', 'json', 'exclude', 'module', 'target-name', 'makefile', 'no-makefile',
+const OPTION_NAMES = ['dry-run', 'stat', 'output', 'exit-code', 'color', 'json', 'json-file', 'exclude', 'module', 'target-name', 'makefile', 'no-makefile',
   'target', 'on-overlap', 'same-pointer', 'force', 'dir', 'help', 'version'];
 
 /** yargs' messages in our words, with a "did you mean" for a misspelt option. */

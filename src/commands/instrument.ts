@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { BuildFileError, identifierOf } from '../core/build/build-edit.js';
 import { BUILD_FILE_NAMES, detectTarget, planBuild, type BuildFiles, type BuildPlan } from '../core/build/plan-build.js';
 import type { SiteKind } from '../core/c/find-sites.js';
-import type { SiteNote } from '../core/instrument-file.js';
+import type { SiteNote, SiteRecord } from '../core/instrument-file.js';
 import { entryOf, STATE_DIR, type Manifest, type ManifestEntry } from '../core/manifest.js';
 import { byPath, modifyChange, sha256, type FileChange } from '../core/plan.js';
 import { addCounts, type BuildReport, type InstrumentReport } from '../core/report.js';
@@ -86,6 +86,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   const problems: string[] = [];
   const sitesByKind: Partial<Record<SiteKind, number>> = {};
   const notes: SiteNote[] = [];
+  const siteRecords: SiteRecord[] = [];
   const files: { path: string; renamed: number; includeAdded: boolean }[] = [];
   let parsed = 0;
   for (const r of outcomes) {
@@ -94,7 +95,8 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     parsed++;
     const p = r.planned;
     addCounts(sitesByKind, p.counts);
-    notes.push(...p.notes);
+    for (const n of p.notes) notes.push(n);
+    for (const s of p.sites) siteRecords.push(s);
     if (!p.change) continue;
     changes.push(p.change);
     files.push({ path: p.path, renamed: p.renamed, includeAdded: p.includeAdded });
@@ -161,7 +163,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     command: 'instrument', dir: o.dir, dryRun: o.dryRun, target, targetWhy, tag, onOverlap, samePointer,
     scanned: scan.cFiles.length, parsed, renamed: files.reduce((n, f) => n + f.renamed, 0), sitesByKind,
     files, includesAdded: files.filter((f) => f.includeAdded).length, builds, created,
-    notes, buildNotes: notesOnBuild, warnings, alreadyInstrumented: previous?.state === 'instrumented', nothingToDo, resumed,
+    notes, sites: siteRecords, buildNotes: notesOnBuild, warnings, alreadyInstrumented: previous?.state === 'instrumented', nothingToDo, resumed,
     next: nextSteps({
       target, dir: shellQuote(o.dir), absDir: shellQuote(root), kernelTree: await findKernelTree(root, shellQuote),
       buildFiles: Object.keys(buildFiles), onOverlap,

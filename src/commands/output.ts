@@ -14,6 +14,8 @@ export interface OutputOptions {
   readonly dryRun: boolean;
   /** The summary as JSON on stdout. */
   readonly json: boolean;
+  /** The summary as JSON in this file (the text summary still goes to stderr). */
+  readonly jsonFile?: string;
   /** A diffstat instead of the patch. */
   readonly stat: boolean;
   /** Write the patch to this file. */
@@ -73,6 +75,7 @@ export async function emitChange<R extends { seconds: number; dir: string }>(
     }
   }
   const done = { ...report, seconds: (performance.now() - started) / 1000 };
+  if (o.jsonFile !== undefined) await writeFile(resolve(ctx.cwd, o.jsonFile), JSON.stringify(done, null, 2) + '\n');
   if (o.json) ctx.stdout.write(JSON.stringify(done, null, 2) + '\n');
   else ctx.stderr.write(summary(done, shellQuote));
   return o.exitCode && changes.length > 0 ? ExitCode.CHANGES : ExitCode.OK;

@@ -2,7 +2,7 @@
 import { posix } from 'node:path';
 import type { CParser } from './c/parse-c.js';
 import { HEADER_NAME, planCFile } from './c/plan-c-file.js';
-import type { SiteKind } from './c/find-sites.js';
+import { LEAVE_DESCRIPTIONS, type LeaveKind, type SiteKind } from './c/find-sites.js';
 import { modifyChange, type ModifyChange } from './plan.js';
 
 /** Kinds left alone without a word: nobody wants a list of the comments that mention memcpy. */
@@ -13,6 +13,20 @@ export interface SiteNote {
   /** 1-based. */
   readonly line: number;
   readonly kind: SiteKind;
+}
+
+/** One occurrence of memcpy, for --json: where, what, and whether it was renamed. */
+export interface SiteRecord {
+  readonly file: string;
+  readonly line: number;
+  /** 1-based, in bytes. */
+  readonly column: number;
+  readonly kind: SiteKind;
+  readonly renamed: boolean;
+  /** Why it was left alone; absent when renamed. */
+  readonly reason?: string;
+  /** The function or macro that holds it; null at file scope. */
+  readonly function: string | null;
 }
 
 export interface InstrumentedFile {
@@ -27,6 +41,7 @@ export interface InstrumentedFile {
   readonly after: string | null;
   /** What the file includes: kernel headers, the C library's, both or neither. */
   readonly includes: IncludeSignals;
+  readonly sites: readonly SiteRecord[];
 }
 
 export interface IncludeSignals {
@@ -66,17 +81,24 @@ export function instrumentFile(path: string, text: string, parser: CParser): Ins
   const counts: Partial<Record<SiteKind, number>> = {};
   const notes: SiteNote[] = [];
   const lines = lineIndex(text);
-  for (const s of plan.sites) {
+  const sites: SiteRecord[] = [];
+  plan.sites.forEach((s, i) => {
     counts[s.kind] = (counts[s.kind] ?? 0) + 1;
-    if (!s.rename && !QUIET_KINDS.has(s.kind)) notes.push({ path, line: lines(s.start), kind: s.kind });
-  }
+    const line = lines(s.start);
+    if (!s.rename && !QUIET_KINDS.has(s.kind)) notes.push({ path, line, kind: s.kind });
+    const column = s.start - text.lastIndexOf('\n', s.start - 1);
+    sites.push({
+      file: path, line, column, kind: s.kind, renamed: s.rename,
+      ...(s.rename ? {} : { reason: LEAVE_DESCRIPTIONS[s.kind as LeaveKind] ?? s.kind }), function: plan.holders[i],
+    });
+  });
   const renamed = plan.sites.filter((s) => s.rename).length;
   const includes = includeSignals(text);
   if (plan.edits.length === 0) {
-    return { path, change: null, renamed, includeAdded: false, counts, notes, after: null, includes };
+    return { path, change: null, renamed, includeAdded: false, counts, notes, after: null, includes, sites };
   }
   const { change, after } = modifyChange(path, text, plan.edits);
-  return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after, includes };
+  return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after, includes, sites };
 }
 
 /** Maps an index to its 1-based line number; calls must come in increasing index order. */

@@ -1,6 +1,6 @@
 // What a run did (or would do), as data: the text summary and --json are two views of it.
 import type { SiteKind } from './c/find-sites.js';
-import type { SiteNote } from './instrument-file.js';
+import type { SiteNote, SiteRecord } from './instrument-file.js';
 import type { NextSteps } from './next-steps.js';
 import type { OnOverlap, SamePointer, Target } from './runtime.js';
 
@@ -34,6 +34,8 @@ export interface InstrumentReport {
   readonly created: readonly string[];
   /** Sites left alone that deserve a look, with file:line. */
   readonly notes: readonly SiteNote[];
+  /** Every occurrence of memcpy: where, its kind, renamed or why not, its function (--json only). */
+  readonly sites: readonly SiteRecord[];
   /** How the check gets into the build: no line needed and why, other builds that compile the files. */
   readonly buildNotes: readonly string[];
   readonly warnings: readonly string[];

@@ -4,6 +4,7 @@ import type { Edit } from '../edit.js';
 import type { Site } from './find-sites.js';
 import { layoutOf, type Layout } from './layout.js';
 import { locateSites } from './locate-sites.js';
+import { enclosingName } from './enclosing.js';
 import type { CParser } from './parse-c.js';
 
 export const DEBUG_NAME = 'memcpy_debug';
@@ -15,6 +16,8 @@ export interface CFilePlan {
   /** Renames, then the include insertion if any. Indices into the original text. */
   readonly edits: readonly Edit[];
   readonly includeAdded: boolean;
+  /** The function (or macro) that holds each site, in the order of `sites`; null at file scope. */
+  readonly holders: readonly (string | null)[];
 }
 
 /**
@@ -41,7 +44,7 @@ export function planCFile(text: string, parser: CParser, includePath: string): C
     const insert = at === text.length && !text.endsWith('\n') && at > 0 ? eol + line : line + eol;
     edits.push({ start: at, end: at, text: insert, reason: 'include' });
   }
-  return { sites, edits, includeAdded };
+  return { sites, edits, includeAdded, holders: sites.map((s) => enclosingName(text, layout, s.start)) };
 }
 /** True if the file already includes memcpy_debug.h, by any relative path. */
 export function includesHeader(text: string): boolean {

@@ -1,0 +1,33 @@
+// The name of what holds a site, for the per-site records of --json: the function whose body
+// it is in, or the macro whose body it is in; null at file scope. Lexical, from the item's head
+// (the text before its first '{'), as git's hunk headers and ctags do it.
+import { directiveAt, itemAround, type Layout } from './layout.js';
+
+/** Words that can stand before '(' in a function's head without being its name. */
+const NOT_NAMES = new Set([
+  '__attribute__', '__attribute', '__declspec', '__typeof__', '__typeof', 'typeof', 'sizeof', 'alignas', '_Alignas',
+  '__aligned', '__section', '__printf', '__scanf', '__acquires', '__releases', '__must_hold', '__cond_acquires',
+  'if', 'while', 'for', 'switch', 'return', 'void', 'int', 'char', 'long', 'short', 'unsigned', 'signed', 'const',
+  'volatile', 'static', 'extern', 'inline', 'struct', 'union', 'enum',
+]);
+
+export function enclosingName(text: string, layout: Layout, at: number): string | null {
+  const d = directiveAt(layout, at);
+  if (d) {
+    const m = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/.exec(text.slice(d.start, d.end));
+    return m ? m[1] : null;
+  }
+  const item = itemAround(layout, at, text.length);
+  const brace = text.indexOf('{', item.start);
+  if (brace < 0 || brace >= at) return null;
+  const head = text.slice(item.start, brace).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ').replace(/^[ \t]*#[^\n]*/gm, ' ');
+  if (/=\s*$/.test(head)) {
+    // An initializer at file scope: the variable's name.
+    const v = /([A-Za-z_]\w*)\s*(\[[^\]]*\]\s*)*=\s*$/.exec(head);
+    return v ? v[1] : null;
+  }
+  for (const m of head.matchAll(/([A-Za-z_]\w*)\s*\(/g)) {
+    if (!NOT_NAMES.has(m[1])) return m[1];
+  }
+  return null;
+}
