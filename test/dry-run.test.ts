@@ -129,6 +129,25 @@ describe('instrument --dry-run', () => {
     assert.doesNotMatch(patch, /^\+$/m, 'no unchanged line removed and added again');
   });
 
+  test('progress: a bar per phase on a terminal once a run lasts (percentage, count, time left); never on a pipe', async () => {
+    const dir = join(tmp, 'progress');
+    await copyTree(join(FIXTURES, 'c-rules', 'before'), dir);
+    // The bar waits a second; MEMCPY_DEBUG_PROGRESS_AFTER_MS=0 shows it at once on this small tree.
+    const cmd = [process.execPath, BIN, 'instrument', 'progress'].map((a) => `'${a}'`).join(' ');
+    const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: tmp, env: { ...process.env, TERM: 'xterm', MEMCPY_DEBUG_PROGRESS_AFTER_MS: '0' } });
+    const screen = tty.stdout.toString();
+    assert.match(screen, /memcpy-debug: planning .* \d+% \| \d+\/19 files \| \S+ left/);
+    assert.match(screen, /memcpy-debug: writing .* 100% \| 16\/16 files/);
+    assert.match(screen, /memcpy-debug: instrumented progress/);
+    const back = spawnSync('script', ['-qec', cmd.replace("'instrument'", "'revert'"), '/dev/null'], { cwd: tmp, env: { ...process.env, TERM: 'xterm', MEMCPY_DEBUG_PROGRESS_AFTER_MS: '0' } });
+    assert.match(back.stdout.toString(), /memcpy-debug: reading .* files/);
+    // A short run on a terminal: no bar; a pipe: never.
+    const quick = spawnSync('script', ['-qec', `${cmd} --dry-run --stat`, '/dev/null'], { cwd: tmp, env: { ...process.env, TERM: 'xterm' } });
+    assert.doesNotMatch(quick.stdout.toString(), /planning/);
+    const piped = runCli(['instrument', 'progress', '--dry-run'], { cwd: tmp, env: { MEMCPY_DEBUG_PROGRESS_AFTER_MS: '0' } });
+    assert.doesNotMatch(piped.stderr, /planning|\x1b/);
+  });
+
   test('--exit-code: 1 with changes, 0 without', async () => {
     assert.equal(runCli(['instrument', 'c-rules', '--dry-run', '--exit-code'], { cwd: tmp }).status, 1);
     assert.equal(runCli(['instrument', 'c-rules', '--dry-run'], { cwd: tmp }).status, 0);

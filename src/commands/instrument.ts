@@ -16,7 +16,7 @@ import { applyChanges, ApplyError, preflight, removeTemps } from '../io/apply.js
 import { loadTemplates, toolVersion } from '../io/assets.js';
 import { readTextIfExists } from '../io/files.js';
 import { planFiles } from '../io/plan-files.js';
-import { progressLine } from './progress.js';
+import { progressReporter } from './progress.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
 import { emitChange, patchPrefix, shellQuote, type FileTexts, type OutputOptions } from './output.js';
@@ -55,9 +55,9 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   }
 
   // The C files: read, prefilter by bytes, parse only those that mention memcpy.
-  const progress = progressLine(ctx, scan.cFiles.length);
+  const progress = progressReporter(ctx);
+  progress.phase('planning', scan.cFiles.length);
   const outcomes = await planFiles({ root, paths: scan.cFiles, withPatch: o.dryRun, prefix: patchPrefix(ctx.cwd, root) }, progress.update);
-  progress.done();
 
   // Kernel or user space: from what the files include; then the build file.
   const detected = detectTarget(buildFiles, outcomes.flatMap((r) => ('planned' in r ? [r.planned.includes] : [])));
@@ -189,7 +189,9 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     await mkdir(join(root, STATE_DIR), { recursive: true });
     await writeManifest(root, manifest('instrumenting'));
     try {
-      await applyChanges(root, changes, killHook(ctx));
+      progress.phase('writing', changes.length);
+      const kill = killHook(ctx);
+      await applyChanges(root, changes, (n) => { progress.update(n); kill(n); });
     } catch (e) {
       if (!(e instanceof ApplyError)) throw e;
       if (e.rolledBack && !previous) await removeManifest(root);
@@ -201,6 +203,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
     await writeManifest(root, { ...previous, state: 'instrumented' });
   }
   if (!o.dryRun && resumed && previous) await removeTemps(root, previous.files.map((f) => f.path));
+  progress.done();
 
   return emitChange(o, ctx, report, started, changes, patches,
     (r, quote) => instrumentSummary(r, quote));

@@ -19,6 +19,7 @@ import { scanTree } from '../io/scan.js';
 import { revertSummary } from '../render/summary.js';
 import { existingDir, killHook } from './instrument.js';
 import { emitChange, type FileTexts, type OutputOptions } from './output.js';
+import { progressReporter, type Progress } from './progress.js';
 
 export interface RevertOptions extends OutputOptions {
   readonly dir: string;
@@ -39,7 +40,8 @@ export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCod
   const started = performance.now();
   const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
   const manifest = await readManifest(root);
-  const planned = manifest ? await planFromManifest(root, manifest, o.force, o.dryRun) : await planStructural(root);
+  const progress = progressReporter(ctx);
+  const planned = manifest ? await planFromManifest(root, manifest, o.force, o.dryRun, progress) : await planStructural(root);
   const { reports, changes } = planned;
   changes.sort(byPath);
 
@@ -58,7 +60,9 @@ export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCod
       });
     }
     try {
-      await applyChanges(root, changes, killHook(ctx));
+      progress.phase('writing', changes.length);
+      const kill = killHook(ctx);
+      await applyChanges(root, changes, (n) => { progress.update(n); kill(n); });
     } catch (e) {
       if (!(e instanceof ApplyError)) throw e;
       if (manifest && e.rolledBack) await writeManifest(root, manifest);
@@ -66,6 +70,7 @@ export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCod
         [e.rolledBack ? 'the files written before it were put back; the tree is as it was' : 'run revert again to finish']);
     }
   }
+  progress.done();
   let manifestRemoved = false;
   if (!o.dryRun && manifest && manifest.state !== 'instrumented') await removeTemps(root, manifest.files.map((f) => f.path));
   if (!o.dryRun && manifest) {
@@ -85,13 +90,15 @@ export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCod
   return reports.some((r) => r.status === 'conflict') ? ExitCode.CONFLICT : code;
 }
 
-async function planFromManifest(root: string, manifest: Manifest, force: boolean, withTexts: boolean): Promise<Planned> {
+async function planFromManifest(root: string, manifest: Manifest, force: boolean, withTexts: boolean, progress: Progress): Promise<Planned> {
+  progress.phase('reading', manifest.files.length);
   const out: Planned = { reports: [], changes: [], texts: [], remaining: [], renamedBack: 0, warnings: [] };
   // Files are read a batch at a time: one by one, a kernel tree's thousands wait on each read.
   const BATCH = 32;
   for (let i = 0; i < manifest.files.length; i += BATCH) {
     const entries = manifest.files.slice(i, i + BATCH);
     const texts = await Promise.all(entries.map((e) => readTextIfExists(join(root, e.path))));
+    progress.update(i + entries.length);
     entries.forEach((entry, k) => {
       const current = texts[k];
       const p = planRevertEntry(entry, current, force);

@@ -57,11 +57,17 @@ export async function planFiles(job: FileJob, onProgress: (done: number) => void
   if (job.paths.length < POOL_THRESHOLD || workers < 2) {
     const parser = await loadCParser();
     try {
-      return job.paths.map((p, i) => {
-        const r = planFile(job.root, p, parser, job.withPatch, job.prefix);
-        if (i % BATCH === 0) onProgress(i);
-        return r;
-      });
+      const out: FileOutcome[] = [];
+      for (let i = 0; i < job.paths.length; i++) {
+        out.push(planFile(job.root, job.paths[i], parser, job.withPatch, job.prefix));
+        if (i % BATCH === BATCH - 1) {
+          onProgress(i + 1);
+          // Let the progress bar draw.
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+      onProgress(job.paths.length);
+      return out;
     } finally {
       parser.delete();
     }
