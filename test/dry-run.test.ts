@@ -6,6 +6,7 @@ import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BIN, copyTree, FIXTURES, removeTree, run, runCli, tempDir } from './helpers/cli.js';
+import { missing, missingAny } from './helpers/toolchain.js';
 
 /** Every path under `dir` (folders too) with its mtime, to prove nothing was touched. */
 async function mtimes(dir: string): Promise<Map<string, number>> {
@@ -58,7 +59,7 @@ describe('instrument --dry-run', () => {
     assert.deepEqual(await mtimes(tmp), snapshot, 'no file, folder or mtime changed');
   });
 
-  test('colour: never by default on a pipe, always on request, on a terminal unless NO_COLOR', () => {
+  test('colour: never by default on a pipe, always on request, on a terminal unless NO_COLOR', { skip: missing('script') }, () => {
     const plain = runCli(['instrument', 'c-rules', '--dry-run'], { cwd: tmp }).stdout.toString();
     assert.doesNotMatch(plain, /\x1b\[/);
     const forced = runCli(['instrument', 'c-rules', '--dry-run', '--color=always'], { cwd: tmp }).stdout.toString();
@@ -74,7 +75,7 @@ describe('instrument --dry-run', () => {
     assert.doesNotMatch(noColor, /\x1b\[/);
   });
 
-  test('--stat prints a diffstat; --output writes the patch to a file', async () => {
+  test('--stat prints a diffstat; --output writes the patch to a file', { skip: missing('git') }, async () => {
     const st = runCli(['instrument', '.', '--dry-run', '--stat'], { cwd: join(tmp, 'c-rules') });
     assert.equal(st.status, 0, st.stderr);
     const out = st.stdout.toString();
@@ -92,7 +93,7 @@ describe('instrument --dry-run', () => {
     assert.deepEqual(await readFile(join(tmp, 'change.patch')), full);
   });
 
-  test('paths start where the command runs: git apply at the top of a repository, patch -p1 where it was made', async () => {
+  test('paths start where the command runs: git apply at the top of a repository, patch -p1 where it was made', { skip: missingAny('git', 'patch') }, async () => {
     const top = join(tmp, 'tree');
     await copyTree(join(FIXTURES, 'kernel-module', 'before'), join(top, 'drivers', 'mcdemo'));
     // Names git quotes (UTF-8) and names patch(1) needs a tab after (a space).
@@ -129,7 +130,7 @@ describe('instrument --dry-run', () => {
     assert.doesNotMatch(patch, /^\+$/m, 'no unchanged line removed and added again');
   });
 
-  test('progress: a bar per phase on a terminal once a run lasts (percentage, count, time left); never on a pipe', async () => {
+  test('progress: a bar per phase on a terminal once a run lasts (percentage, count, time left); never on a pipe', { skip: missing('script') }, async () => {
     const dir = join(tmp, 'progress');
     await copyTree(join(FIXTURES, 'c-rules', 'before'), dir);
     // The bar waits a second; MEMCPY_DEBUG_PROGRESS_AFTER_MS=0 shows it at once on this small tree.

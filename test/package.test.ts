@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { copyTree, FIXTURES, REPO, removeTree, run, tempDir } from './helpers/cli.js';
+import { missing } from './helpers/toolchain.js';
 
 describe('npm pack', () => {
   let tmp: string;
@@ -15,7 +16,7 @@ describe('npm pack', () => {
     await removeTree(tmp);
   });
 
-  test('the packed tarball installs into an empty folder and its command runs', async () => {
+  test('the packed tarball installs into an empty folder and its command runs', { skip: missing('git') }, async () => {
     // A copy of the sources (tracked and new files, nothing ignored), as a fresh clone has them:
     // packing here would rebuild the dist/ these tests run from.
     const src = join(tmp, 'src');

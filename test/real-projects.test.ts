@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { copyTree, REPO, removeTree, run, runCli, tempDir, treeDiff } from './helpers/cli.js';
 import { missing } from './helpers/toolchain.js';
 
-const SOURCES = join(REPO, '.cache', 'sources');
+// MEMCPY_DEBUG_TEST_SOURCES names another folder of fetched sources (an empty one: none).
+const SOURCES = process.env.MEMCPY_DEBUG_TEST_SOURCES ?? join(REPO, '.cache', 'sources');
 
 /** Skipped only when the source package could not be fetched. */
 function unfetched(name: string, marker: string): string | undefined {

@@ -6,6 +6,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { copyTree, FIXTURES, readTree, removeTree, run, runCli, tempDir, treeDiff } from './helpers/cli.js';
+import { missing } from './helpers/toolchain.js';
 
 const BEFORE = join(FIXTURES, 'kernel-module', 'before');
 const AFTER = join(FIXTURES, 'kernel-module', 'after');
@@ -99,7 +100,7 @@ describe('revert', () => {
     assert.deepEqual(await treeDiff(tree, BEFORE), []);
   });
 
-  test('a tree instrumented from the dry-run patch (no manifest) reverts structurally too', async () => {
+  test('a tree instrumented from the dry-run patch (no manifest) reverts structurally too', { skip: missing('git') }, async () => {
     const patch = instrument('--dry-run').stdout;
     // The patch's paths start with the folder, as named where it was made: -p2 inside it.
     assert.equal(run('git', ['apply', '-p2', '-'], tree, patch).status, 0);
@@ -108,7 +109,7 @@ describe('revert', () => {
     assert.deepEqual(await treeDiff(tree, BEFORE), []);
   });
 
-  test('--dry-run shows the revert as a patch and writes nothing; the patch gives the same tree', async () => {
+  test('--dry-run shows the revert as a patch and writes nothing; the patch gives the same tree', { skip: missing('git') }, async () => {
     assert.equal(instrument().status, 0);
     await write('main.c', (await read('main.c')).replace('static int __init', '/* mine */\nstatic int __init'));
     const snapshot = await readTree(tree);

@@ -203,7 +203,7 @@ describe('user-space runtime: modes, rate limit, same pointer', () => {
     assert.equal(detected(r.stderr).length, 1);
   });
 
-  test('memcpy-debug report reads the program\'s stderr back: one row per site, lines of the original file', async () => {
+  test('memcpy-debug report reads the program\'s stderr back: one row per site, lines of the original file', { skip: noGcc2 }, async () => {
     const r = await selftest(tmp, 'report', [], ['-rdynamic']);
     await writeFile(join(r.dir, 'err.log'), r.stderr);
     const j = runCli(['report', 'err.log', '--dir', '.', '--json'], { cwd: r.dir });

@@ -12,7 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { readTree, REPO, removeTree, run, runCli, tempDir } from './helpers/cli.js';
 import { missing } from './helpers/toolchain.js';
 
-const SOURCES = join(REPO, '.cache', 'sources');
+// MEMCPY_DEBUG_TEST_SOURCES names another folder of fetched sources (an empty one: none).
+const SOURCES = process.env.MEMCPY_DEBUG_TEST_SOURCES ?? join(REPO, '.cache', 'sources');
 
 interface Project {
   /** The folder in .cache/sources, and a file that says it was fetched. */

@@ -4,8 +4,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './cli.js';
 
-/** The Kbuild tree of an installed linux-headers-*-amd64 package, or null. */
+/**
+ * The Kbuild tree of an installed linux-headers-*-amd64 package, or null.
+ * MEMCPY_DEBUG_TEST_KBUILD names another one, or none when empty.
+ */
 export function kbuildDir(): string | null {
+  const given = process.env.MEMCPY_DEBUG_TEST_KBUILD;
+  if (given !== undefined) return given !== '' && existsSync(join(given, 'Makefile')) ? given : null;
   if (!existsSync('/usr/src')) return null;
   const dirs = readdirSync('/usr/src').filter((d) => /^linux-headers-.*-amd64$/.test(d)).sort();
   const dir = dirs.length > 0 ? join('/usr/src', dirs[dirs.length - 1]) : null;
@@ -16,11 +21,20 @@ export function kbuildDir(): string | null {
  * Why a test needing `what` cannot run here, or undefined when it can. In CI a missing
  * toolchain is a failure, never a skip.
  */
-export function missing(what: 'kbuild' | 'gcc' | 'cmake'): string | undefined {
-  const ok = what === 'kbuild' ? kbuildDir() !== null : run(what, ['--version'], '.').status === 0;
+export function missing(what: 'kbuild' | 'gcc' | 'cmake' | 'git' | 'patch' | 'script'): string | undefined {
+  const ok = what === 'kbuild' ? kbuildDir() !== null : run(what, [what === 'script' ? '-V' : '--version'], '.').status === 0;
   if (ok) return undefined;
   if (process.env.CI) throw new Error(`${what} is missing; .ci/run installs it`);
   return `${what} is not installed (scripts/install-test-deps.sh installs it)`;
+}
+
+/** Why a test needing several tools cannot run here, or undefined. */
+export function missingAny(...what: Parameters<typeof missing>[0][]): string | undefined {
+  for (const w of what) {
+    const why = missing(w);
+    if (why) return why;
+  }
+  return undefined;
 }
 
 /** Builds an out-of-tree module; returns the exit status and the warning lines. */
