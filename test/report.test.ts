@@ -86,6 +86,22 @@ describe('memcpy-debug report on real kernel logs', () => {
     assert.deepEqual(bug.sites.map((s) => [s.func, s.line, s.callers[0]?.chain[0]]), [['mcdtest_shift_up', 19, 'mcdtest_init']]);
   });
 
+  test('the 2011 btrfs catch, again: copy_pages called from memmove_extent_buffer, warn and memmove', () => {
+    // scripts/uml-btrfs-2011.sh: btrfs's overlap check broken on purpose, fs/btrfs instrumented.
+    const warn = reportJson(['uml-btrfs-2011-warn.console.log']);
+    assert.deepEqual(warn.sites.map((s) => [s.file, s.line, s.func]), [['fs/btrfs/extent_io.c', 5717, 'copy_pages']]);
+    assert.deepEqual(warn.sites[0].callers[0].chain, ['memcpy_extent_buffer', 'memmove_extent_buffer', 'setup_items_for_insert']);
+    assert.ok(warn.sites[0].delta.max > 0 && warn.sites[0].delta.min < 0, 'both directions');
+    // warn: memcpy corrupts the leaf and btrfs goes read-only; memmove: the workload completes.
+    assert.match(log('uml-btrfs-2011-warn.console.log'), /forced readonly/);
+    const kept = log('uml-btrfs-2011-memmove.console.log');
+    assert.match(kept, /^workload: 400 entries left$/m);
+    assert.doesNotMatch(kept, /forced readonly|BTRFS error/);
+    const memmove = reportJson(['uml-btrfs-2011-memmove.console.log']);
+    assert.equal(memmove.sites[0].overlaps, 10000, 'the 10,000th overlap there was reported, with the count held back');
+    assert.equal(memmove.sites[0].reports, 13);
+  });
+
   test('several logs at once add up', () => {
     const j = reportJson(['uml-warn.console.log', 'uml-memmove.console.log']);
     assert.equal(j.sites.length, 6);
