@@ -120,7 +120,6 @@ async function selftest(tmp: string, name: string, args: readonly string[], flag
 const detected = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('memcpy overlap detected:'));
 const at = (stderr: string, func: string) => detected(stderr).filter((l) => l.endsWith(` in ${func}`)).length;
 
-const noGcc2 = missing('gcc');
 describe('user-space runtime: modes, rate limit, same pointer', () => {
   let tmp: string;
   before(async () => {
@@ -130,14 +129,14 @@ describe('user-space runtime: modes, rate limit, same pointer', () => {
     await removeTree(tmp);
   });
 
-  test('warn: reports, then copies with memcpy as the program asked, and goes on', { skip: noGcc2 }, async () => {
+  test('warn: reports, then copies with memcpy as the program asked, and goes on', { skip: noGcc }, async () => {
     const r = await selftest(tmp, 'warn', []);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /selftest: done/);
     assert.equal(at(r.stderr, 'shift_up'), 1);
   });
 
-  test('memmove: reports, then leaves the buffer exactly as memmove does', { skip: noGcc2 }, async () => {
+  test('memmove: reports, then leaves the buffer exactly as memmove does', { skip: noGcc }, async () => {
     const r = await selftest(tmp, 'memmove', ['--on-overlap', 'memmove']);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /the 171-byte shift left the data as memmove would/);
@@ -145,7 +144,7 @@ describe('user-space runtime: modes, rate limit, same pointer', () => {
     assert.match(r.stdout, /selftest: done/);
   });
 
-  test('the rate limit is per call site: a hot site does not hide a cold one, and says what it held back', { skip: noGcc2 }, async () => {
+  test('the rate limit is per call site: a hot site does not hide a cold one, and says what it held back', { skip: noGcc }, async () => {
     const r = await selftest(tmp, 'burst', []);
     // 150 overlaps at shift_down: the first 10, then the 100th, with the 89 between counted.
     assert.equal(at(r.stderr, 'shift_down'), 11);
@@ -156,14 +155,14 @@ describe('user-space runtime: modes, rate limit, same pointer', () => {
     assert.equal(at(r.stderr, 'clean'), 0);
   });
 
-  test('warn-once: one report per call site', { skip: noGcc2 }, async () => {
+  test('warn-once: one report per call site', { skip: noGcc }, async () => {
     const r = await selftest(tmp, 'once', ['--on-overlap', 'warn-once']);
     assert.equal(at(r.stderr, 'shift_down'), 1);
     assert.equal(at(r.stderr, 'shift_up'), 1);
     assert.doesNotMatch(r.stderr, /suppressed/);
   });
 
-  test('--same-pointer: memcpy(p, p, n) reported by default, ignored on request', { skip: noGcc2 }, async () => {
+  test('--same-pointer: memcpy(p, p, n) reported by default, ignored on request', { skip: noGcc }, async () => {
     assert.equal(at((await selftest(tmp, 'same-report', [])).stderr, 'self_copy'), 1);
     const ignored = await selftest(tmp, 'same-ignore', ['--same-pointer', 'ignore']);
     assert.equal(at(ignored.stderr, 'self_copy'), 0);
@@ -171,7 +170,7 @@ describe('user-space runtime: modes, rate limit, same pointer', () => {
     assert.match(await readFile(join(ignored.dir, 'memcpy_debug.h'), 'latin1'), /^#define MEMCPY_DEBUG_SAME_POINTER\t0$/m);
   });
 
-  test('MEMCPY_DEBUG_LOG: the reports go to that file (test suites often hide stderr)', { skip: noGcc2 }, async () => {
+  test('MEMCPY_DEBUG_LOG: the reports go to that file (test suites often hide stderr)', { skip: noGcc }, async () => {
     const dir = join(tmp, 'log');
     await copyTree(join(FIXTURES, 'overlap-selftest', 'user'), dir);
     assert.equal(runCli(['instrument', 'log', '--target', 'user'], { cwd: tmp }).status, 0);
@@ -184,7 +183,7 @@ describe('user-space runtime: modes, rate limit, same pointer', () => {
     assert.equal(at(logged, 'shift_down'), 11);
   });
 
-  test('builds as strict C89, C99 and C11 with -pedantic (strict C89 has no function name)', { skip: noGcc2 }, async () => {
+  test('builds as strict C89, C99 and C11 with -pedantic (strict C89 has no function name)', { skip: noGcc }, async () => {
     const dir = join(tmp, 'std');
     await copyTree(join(FIXTURES, 'overlap-selftest', 'user'), dir);
     assert.equal(runCli(['instrument', 'std', '--target', 'user'], { cwd: tmp }).status, 0);
@@ -197,13 +196,13 @@ describe('user-space runtime: modes, rate limit, same pointer', () => {
     }
   });
 
-  test('abort: stops at the first overlap', { skip: noGcc2 }, async () => {
+  test('abort: stops at the first overlap', { skip: noGcc }, async () => {
     const r = await selftest(tmp, 'abort', ['--on-overlap', 'abort']);
     assert.equal(r.status, null, 'killed by SIGABRT');
     assert.equal(detected(r.stderr).length, 1);
   });
 
-  test('memcpy-debug report reads the program\'s stderr back: one row per site, lines of the original file', { skip: noGcc2 }, async () => {
+  test('memcpy-debug report reads the program\'s stderr back: one row per site, lines of the original file', { skip: noGcc }, async () => {
     const r = await selftest(tmp, 'report', [], ['-rdynamic']);
     await writeFile(join(r.dir, 'err.log'), r.stderr);
     const j = runCli(['report', 'err.log', '--dir', '.', '--json'], { cwd: r.dir });
