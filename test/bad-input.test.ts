@@ -105,6 +105,14 @@ describe('bad input', () => {
     assert.equal(runCli(['revert', 'mcdemo'], { cwd: tmp }).status, 0);
   });
 
+  test('--dry-run --output never overwrites a file of the folder', async () => {
+    const before = await readTree(tree);
+    await refuses(['mcdemo', '--dry-run', '--output', 'mcdemo/main.c'], 2, /error: mcdemo\/main\.c is a file of mcdemo: writing there would overwrite it/);
+    assert.deepEqual(await readTree(tree), before);
+    const ok = runCli(['instrument', 'mcdemo', '--dry-run', '--output', 'mcdemo/change.patch'], { cwd: tmp });
+    assert.equal(ok.status, 0, ok.stderr);
+  });
+
   test('nothing to do is not an error: a folder without memcpy calls, with or without a build file', async () => {
     const empty = join(tmp, 'quiet');
     await mkdir(empty, { recursive: true });

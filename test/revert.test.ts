@@ -81,6 +81,20 @@ describe('revert', () => {
     assert.equal(existsSync(join(tree, '.memcpy-debug')), false);
   });
 
+  test('the runtime stays while a file still calls memcpy_debug (written by hand since): it would not build without it', async () => {
+    assert.equal(instrument().status, 0);
+    await write('extra.c', '#include "memcpy_debug.h"\nvoid extra(char *d, char *s) { memcpy_debug(d, s, 1); }\n');
+    const r = revert();
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /memcpy_debug\.h: kept: still called\n    extra\.c still calls memcpy_debug, and would not build without it/);
+    assert.ok(existsSync(join(tree, 'memcpy_debug.h')));
+    assert.ok(existsSync(join(tree, '.memcpy-debug/manifest.json')), 'kept for the next revert');
+    await rm(join(tree, 'extra.c'));
+    const again = revert();
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(await treeDiff(tree, BEFORE), []);
+  });
+
   test('a runtime file changed since is kept and reported', async () => {
     assert.equal(instrument().status, 0);
     await write('memcpy_debug.c', (await read('memcpy_debug.c')) + '/* my note */\n');

@@ -24,6 +24,14 @@ after(() => parser.delete());
 const kinds = (src: string) => planCFile(src, parser, 'memcpy_debug.h').sites.map((s) => s.kind);
 const apply = (text: string, edits: readonly Edit[]) => applyEdits(text, edits);
 
+describe('include placement', () => {
+  test('after a UTF-8 byte order mark, never before it', () => {
+    const text = '\xef\xbb\xbfvoid f(char *d, char *s) { memcpy(d, s, 1); }\n';
+    const out = apply(text, planCFile(text, parser, 'memcpy_debug.h').edits);
+    assert.equal(out, '\xef\xbb\xbf#include "memcpy_debug.h"\nvoid f(char *d, char *s) { memcpy_debug(d, s, 1); }\n');
+  });
+});
+
 describe('site classification', () => {
   test('calls in expressions of every shape', () => {
     assert.deepEqual(kinds('int f(void) { return x * memcpy(a, b, 1) + (int)memcpy(a, b, 2); }'), ['call', 'call']);

@@ -19,7 +19,7 @@ import { planFiles } from '../io/plan-files.js';
 import { progressReporter } from './progress.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
-import { emitChange, patchPrefix, shellQuote, type FileTexts, type OutputOptions } from './output.js';
+import { checkOutputFiles, emitChange, patchPrefix, shellQuote, type FileTexts, type OutputOptions } from './output.js';
 import { nextSteps } from '../core/next-steps.js';
 import { findKernelTree } from '../io/kernel-tree.js';
 import { otherBuilders } from '../io/other-builders.js';
@@ -40,6 +40,7 @@ export interface InstrumentOptions extends OutputOptions {
 export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise<ExitCodeValue> {
   const started = performance.now();
   const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
+  await checkOutputFiles(o, ctx, o.dir);
   const previous = await readManifest(root);
   if (previous?.state === 'reverting') {
     throw new ToolError(ExitCode.PLAN, `a revert of ${o.dir} was cut off`, [], `run "memcpy-debug revert ${o.dir}" to finish it`);

@@ -1,9 +1,9 @@
 // What a command prints: the patch (--dry-run) or diffstat on stdout, the summary on stderr or
 // as JSON on stdout, and the exit code.
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { painter, type ColorMode, type Context } from '../cli/context.js';
-import { ExitCode, type ExitCodeValue } from '../cli/errors.js';
+import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
 import type { Region } from '../core/edit.js';
 import { byPath } from '../core/plan.js';
 import { colourPatch, filePatch, renderDiffstat, statsOfChanges } from '../render/patch.js';
@@ -79,6 +79,25 @@ export async function emitChange<R extends { seconds: number; dir: string }>(
   if (o.json) ctx.stdout.write(JSON.stringify(done, null, 2) + '\n');
   else ctx.stderr.write(summary(done, shellQuote));
   return o.exitCode && changes.length > 0 ? ExitCode.CHANGES : ExitCode.OK;
+}
+
+/**
+ * --output and --json-file may not overwrite a file of the folder being instrumented (a dry
+ * run writes nothing there): a new file, a patch or a JSON file there, or anything outside it.
+ */
+export async function checkOutputFiles(o: OutputOptions, ctx: Context, dir: string): Promise<void> {
+  for (const file of [o.output, o.jsonFile]) if (file !== undefined) await checkOutputFile(ctx, dir, file);
+}
+
+async function checkOutputFile(ctx: Context, dir: string, file: string): Promise<void> {
+  const abs = resolve(ctx.cwd, file);
+  const rel = relative(resolve(ctx.cwd, dir), abs);
+  const inside = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  if (!inside || /\.(patch|diff|json)$/.test(abs)) return;
+  const st = await stat(abs).catch(() => null);
+  if (st === null) return;
+  throw new ToolError(ExitCode.USAGE, `${file} is a file of ${dir}: writing there would overwrite it`, [],
+    'give a new file name (or a .patch, .diff or .json file), or one outside the folder');
 }
 
 export function shellQuote(s: string): string {

@@ -1,5 +1,6 @@
 // `memcpy-debug revert DIR`: undo what instrument recorded in the manifest, keeping later
 // edits; without a manifest, a structural undo of exactly our forms.
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES } from '../core/build/plan-build.js';
 import type { Edit } from '../core/edit.js';
@@ -18,7 +19,7 @@ import { readManifest, removeManifest, writeManifest } from '../io/manifest-stor
 import { scanTree } from '../io/scan.js';
 import { revertSummary } from '../render/summary.js';
 import { existingDir, killHook } from './instrument.js';
-import { emitChange, type FileTexts, type OutputOptions } from './output.js';
+import { checkOutputFiles, emitChange, type FileTexts, type OutputOptions } from './output.js';
 import { progressReporter, type Progress } from './progress.js';
 
 export interface RevertOptions extends OutputOptions {
@@ -39,6 +40,7 @@ interface Planned {
 export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCodeValue> {
   const started = performance.now();
   const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
+  await checkOutputFiles(o, ctx, o.dir);
   const manifest = await readManifest(root);
   const progress = progressReporter(ctx);
   const planned = manifest ? await planFromManifest(root, manifest, o.force, o.dryRun, progress) : await planStructural(root);
@@ -95,6 +97,8 @@ async function planFromManifest(root: string, manifest: Manifest, force: boolean
   const out: Planned = { reports: [], changes: [], texts: [], remaining: [], renamedBack: 0, warnings: [] };
   // Files are read a batch at a time: one by one, a kernel tree's thousands wait on each read.
   const BATCH = 32;
+  // The files that still call memcpy_debug once reverted (calls written by hand since).
+  const stillCalling = new Set<string>();
   for (let i = 0; i < manifest.files.length; i += BATCH) {
     const entries = manifest.files.slice(i, i + BATCH);
     const texts = await Promise.all(entries.map((e) => readTextIfExists(join(root, e.path))));
@@ -109,9 +113,54 @@ async function planFromManifest(root: string, manifest: Manifest, force: boolean
         if (withTexts) out.texts.push({ path: p.path, before: current, after: p.after, regions: p.change.kind === 'modify' ? p.change.regions : undefined });
       }
       if (p.status === 'conflict') out.remaining.push(entry);
+      // Only edits made since count: a file restored byte for byte is as it was before.
+      const left = p.change ? p.after : current;
+      const editedSince = p.status !== 'restored' && p.status !== 'already-original';
+      if (entry.kind === 'modify' && editedSince && left !== null && usesRuntime(left)) stillCalling.add(entry.path);
     });
   }
+  await keepRuntimeIfUsed(root, manifest, out, stillCalling);
   return out;
+}
+
+/**
+ * The runtime header goes only when nothing calls memcpy_debug any more: a call written by hand
+ * since instrument (or a file in conflict) would no longer build. Then the header (and the
+ * source beside it) stay, the user is told where the calls are, and the manifest keeps them
+ * for the next revert.
+ */
+/** True if the C text calls memcpy_debug or includes its header, outside comments. */
+function usesRuntime(text: string): boolean {
+  if (!text.includes('memcpy_debug')) return false;
+  const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ');
+  return /\bmemcpy_debug\s*\(|^[ \t]*#[ \t]*include[ \t]*"[^"\n]*memcpy_debug\.h"/m.test(code);
+}
+
+async function keepRuntimeIfUsed(root: string, manifest: Manifest, out: Planned, users: Set<string>): Promise<void> {
+  const deleting = out.changes.filter((c) => c.kind === 'delete' && (RUNTIME_FILES as readonly string[]).includes(c.path));
+  if (deleting.length === 0) return;
+  const inManifest = new Set(manifest.files.map((f) => f.path));
+  const since = Date.parse(manifest.createdAt);
+  const scan = await scanTree(root, manifest.options.excludes, [...RUNTIME_FILES]);
+  for (const path of scan.cFiles) {
+    if (inManifest.has(path)) continue;
+    // A file not touched since instrument was as it is before it.
+    const st = await stat(join(root, path)).catch(() => null);
+    if (!st || !(st.mtimeMs >= since)) continue;
+    const bytes = await readFile(join(root, path)).catch(() => null);
+    if (bytes && bytes.indexOf('memcpy_debug') >= 0 && usesRuntime(bytes.toString('latin1'))) users.add(path);
+  }
+  if (users.size === 0) return;
+  const kept = new Set(deleting.map((c) => c.path));
+  const shown = [...users].sort();
+  const where = `${shown.slice(0, 5).join(', ')}${shown.length > 5 ? ` and ${shown.length - 5} more` : ''}`;
+  out.changes.splice(0, out.changes.length, ...out.changes.filter((c) => !kept.has(c.path)));
+  out.texts.splice(0, out.texts.length, ...out.texts.filter((t) => !kept.has(t.path)));
+  for (const r of out.reports) {
+    if (!kept.has(r.path)) continue;
+    Object.assign(r, { status: 'in-use', reasons: [`${where} still ${shown.length === 1 ? 'calls' : 'call'} memcpy_debug, and would not build without it; remove those calls (or rename them back to memcpy), then run revert again`] });
+  }
+  out.remaining.push(...manifest.files.filter((f) => kept.has(f.path)));
 }
 
 async function planStructural(root: string): Promise<Planned> {

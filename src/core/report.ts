@@ -58,6 +58,7 @@ export type RevertStatus =
   | 'already-original'
   | 'removed' // a file we had added
   | 'kept' // a file we had added, changed since: kept
+  | 'in-use' // a runtime file that a call written since still needs: kept
   | 'missing';
 
 export interface RevertFileReport {

@@ -92,6 +92,7 @@ const STATUS_WORDS: Record<RevertStatus, string> = {
   'already-original': 'already original',
   removed: 'removed',
   kept: 'kept: changed since instrument',
+  'in-use': 'kept: still called',
   missing: 'missing',
 };
 
@@ -105,7 +106,7 @@ export function revertSummary(r: RevertReport): string {
   out.push(`  ${plural(r.files.length, 'file')}: ${parts.join('; ') || 'nothing to do'}`);
   if (r.mode === 'structural') out.push(`  ${plural(r.renamedBack, 'call site')} renamed back to memcpy`);
   for (const f of r.files) {
-    if (f.status === 'conflict' || f.status === 'partly-reverted' || f.status === 'kept' || f.status === 'missing') {
+    if (f.status === 'conflict' || f.status === 'partly-reverted' || f.status === 'kept' || f.status === 'in-use' || f.status === 'missing') {
       out.push(`  ${f.path}: ${STATUS_WORDS[f.status]}`);
       for (const why of f.reasons) out.push(`    ${why}`);
     }

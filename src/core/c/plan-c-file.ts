@@ -73,8 +73,13 @@ function includePoint(text: string, layout: Layout, firstSite: number): number {
   if (after < 0 && guard) after = guard.defineEnd;
   if (after >= 0) return after;
   const start = Math.min(layout.firstCode, firstSite);
-  return text.lastIndexOf('\n', start - 1) + 1;
+  const at = text.lastIndexOf('\n', start - 1) + 1;
+  // A UTF-8 byte order mark stays the file's first bytes: the compiler skips it only there.
+  return at === 0 && text.startsWith(UTF8_BOM) ? UTF8_BOM.length : at;
 }
+
+/** The UTF-8 byte order mark, as latin1 text (one character per byte). */
+const UTF8_BOM = '\xef\xbb\xbf';
 
 /**
  * A header's include guard: `#ifndef X` as its first code, `#define X` next, and the `#endif`
