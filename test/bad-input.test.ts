@@ -1,7 +1,7 @@
 // Bad input gets a clear message, a non-zero exit, and no write at all.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { BIN, copyTree, FIXTURES, readTree, removeTree, runCli, tempDir } from './helpers/cli.js';
@@ -103,6 +103,52 @@ describe('bad input', () => {
     assert.match(r.stdout.toString(), /^ mcdemo\/main\.c +\| +\d+ [+-]+$/m);
     assert.match(r.stdout.toString(), /^ \d+ files changed, \d+ insertions\(\+\), \d+ deletions\(-\)$/m);
     assert.equal(runCli(['revert', 'mcdemo'], { cwd: tmp }).status, 0);
+  });
+
+  test('a folder where a file is expected, an unreadable folder: a clear error, exit 3, nothing written', async () => {
+    await mkdir(join(tree, 'memcpy_debug.h'));
+    await refuses(['mcdemo'], 3, /error: cannot read .*memcpy_debug\.h: a folder, where a file was expected\nhint: rename or remove it/);
+    await rm(join(tree, 'memcpy_debug.h'), { recursive: true });
+    await rm(join(tree, 'Makefile'));
+    await mkdir(join(tree, 'Makefile'));
+    await refuses(['mcdemo'], 3, /error: cannot read .*Makefile: a folder, where a file was expected/);
+  });
+
+  test('an unreadable subfolder', { skip: asNobody }, async () => {
+    await chmod(tmp, 0o777);
+    await chmod(tree, 0o777);
+    await chmod(join(tree, 'lib'), 0o000);
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'instrument', 'mcdemo'], { cwd: tmp, env: { ...process.env, NO_COLOR: '1' } });
+    await chmod(join(tree, 'lib'), 0o755);
+    assert.equal(r.status, 3, r.stderr.toString());
+    assert.match(r.stderr.toString(), /error: cannot instrument mcdemo: a folder is unreadable\n  lib\/: cannot read the folder \(EACCES\)/);
+  });
+
+  test('a file name that is not UTF-8 is left alone with a warning; the rest is instrumented', async () => {
+    // café.c in Latin-1: the byte 0xe9 alone is not UTF-8.
+    await writeFile(Buffer.concat([Buffer.from(`${tree}/`), Buffer.from('caf\xe9.c', 'latin1')]), 'void f(char *d, char *s) { memcpy(d, s, 1); }\n');
+    const r = runCli(['instrument', 'mcdemo'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /warning: caf\uFFFD\.c: its name is not UTF-8, so it is left alone/);
+    assert.match(r.stderr, /7 call sites renamed/);
+  });
+
+  test('a manifest entry with an empty path is a damaged manifest (exit 3)', async () => {
+    assert.equal(runCli(['instrument', 'mcdemo'], { cwd: tmp }).status, 0);
+    const path = join(tree, '.memcpy-debug', 'manifest.json');
+    const m = JSON.parse(await readFile(path, 'utf8')) as { files: { path: string }[] };
+    m.files[0].path = '';
+    await writeFile(path, JSON.stringify(m));
+    const r = runCli(['revert', 'mcdemo'], { cwd: tmp });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /manifest\.json is damaged: bad entry/);
+  });
+
+  test('200,000 calls in one function: no stack overflow', async () => {
+    await writeFile(join(tree, 'big.c'), `void big(char *d, char *s)\n{\n${'\tmemcpy(d, s, 1);\n'.repeat(200000)}}\n`);
+    const r = runCli(['instrument', 'mcdemo', '--dry-run', '--stat'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /200007 call sites would be renamed/);
   });
 
   test('--dry-run --output never overwrites a file of the folder', async () => {

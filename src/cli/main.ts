@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { runInstrument } from '../commands/instrument.js';
 import { toolVersion } from '../io/assets.js';
+import { UnreadableError } from '../io/files.js';
 import { runReport } from '../commands/report.js';
 import { runRevert } from '../commands/revert.js';
 import { ON_OVERLAP, SAME_POINTER, type OnOverlap, type SamePointer, type Target } from '../core/runtime.js';
@@ -102,6 +103,10 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
     if (e instanceof ToolError) {
       ctx.stderr.write(formatError(e));
       return e.code;
+    }
+    if (e instanceof UnreadableError) {
+      ctx.stderr.write(formatError(new ToolError(ExitCode.PLAN, `cannot read ${e.message}`, [], 'rename or remove it, or fix its permissions; nothing was written')));
+      return ExitCode.PLAN;
     }
     if (e instanceof UsageError) {
       ctx.stderr.write(`memcpy-debug: error: ${e.message}\nhint: memcpy-debug --help lists the commands and options\n`);

@@ -51,6 +51,10 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   const samePointer: SamePointer = previous ? (previous.options.samePointer ?? 'report') : (o.samePointer ?? 'report');
   const excludes = previous?.options.excludes ?? o.excludes;
   const scan = await scanTree(root, excludes, [...RUNTIME_FILES]);
+  if (scan.unreadable.length > 0) {
+    throw new ToolError(ExitCode.PLAN, `cannot instrument ${o.dir}: ${scan.unreadable.length === 1 ? 'a folder is' : `${scan.unreadable.length} folders are`} unreadable`, scan.unreadable,
+      'fix the permissions, or leave them out with --exclude');
+  }
   if (scan.cFiles.length === 0) {
     throw new ToolError(ExitCode.USAGE, `no C files (*.c, *.h) under ${o.dir}`, [], 'point memcpy-debug at the folder of a C project or kernel subsystem');
   }
@@ -116,6 +120,7 @@ export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise
   const builds: BuildReport[] = [];
   const warnings: string[] = [
     ...scan.symlinks.map((p) => `${p} is a symbolic link: left alone`),
+    ...scan.badNames.map((p) => `${p}: its name is not UTF-8, so it is left alone (rename it to instrument it)`),
   ];
   const notesOnBuild = nothingToDo ? [] : [...(build?.notes ?? [])];
   if (target === 'user' && files.length > 0) {

@@ -94,7 +94,7 @@ export function parseManifest(json: string): Manifest {
   if (!['instrumenting', 'instrumented', 'reverting'].includes(o.state as string)) throw new ManifestError('unknown state');
   if (!o.options || !Array.isArray(o.files)) throw new ManifestError('options or files missing');
   for (const f of o.files) {
-    const ok = typeof f?.path === 'string' && !f.path.startsWith('/') && !f.path.split('/').includes('..') &&
+    const ok = typeof f?.path === 'string' && f.path !== '' && !f.path.startsWith('/') && !f.path.split('/').some((p: string) => p === '..' || p === '' || p === '.') &&
       typeof f.after === 'string' &&
       (f.kind === 'create' || (f.kind === 'modify' && typeof f.before === 'string' && Array.isArray(f.regions) && Array.isArray(f.edits)));
     if (!ok) throw new ManifestError(`bad entry ${JSON.stringify(f).slice(0, 120)}`);

@@ -23,7 +23,7 @@ export function structuralRevertC(path: string, text: string, parser: CParser): 
     edits.push({ start: s.start, end: s.start + DEBUG_NAME.length, text: 'memcpy', reason: 'rename back' });
     renamedBack++;
   }
-  edits.push(...removeLines(text, (line) => line === `#include "${headerPathFrom(path)}"`, 'include'));
+  for (const e of removeLines(text, (line) => line === `#include "${headerPathFrom(path)}"`, 'include')) edits.push(e);
   return { edits, renamedBack };
 }
 

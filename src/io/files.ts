@@ -10,12 +10,21 @@ export async function readText(path: string): Promise<string> {
   return (await readFile(path)).toString('latin1');
 }
 
+/** A file that cannot be read as one (a folder of that name, no permission). */
+export class UnreadableError extends Error {
+  constructor(readonly path: string, readonly code: string) {
+    super(`${path}: ${code === 'EISDIR' ? 'a folder, where a file was expected' : code === 'EACCES' ? 'not readable (permission denied)' : code}`);
+  }
+}
+
 /** Like readText, but null when the file does not exist. */
 export async function readTextIfExists(path: string): Promise<string | null> {
   try {
     return await readText(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    if (code === 'EISDIR' || code === 'EACCES' || code === 'ELOOP') throw new UnreadableError(path, code);
     throw e;
   }
 }

@@ -11,6 +11,10 @@ export interface ScanResult {
   readonly symlinks: string[];
   /** Subfolders with a build file of their own (a separate module or project). */
   readonly buildDirs: string[];
+  /** Folders that could not be read: their files cannot be planned. */
+  readonly unreadable: string[];
+  /** Files and folders whose names are not UTF-8: left alone. */
+  readonly badNames: string[];
 }
 
 const BUILD_FILES = new Set(['Kbuild', 'Makefile', 'GNUmakefile', 'makefile', 'Makefile.in', 'Makefile.am', 'CMakeLists.txt', 'meson.build']);
@@ -27,8 +31,17 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
   const cFiles: string[] = [];
   const symlinks: string[] = [];
   const buildDirs: string[] = [];
+  const unreadable: string[] = [];
+  const badNames: string[] = [];
   const walk = async (rel: string): Promise<void> => {
-    const entries = await readdir(rel ? join(root, rel) : root, { withFileTypes: true });
+    let entries;
+    try {
+      entries = await readdir(rel ? join(root, rel) : root, { withFileTypes: true });
+    } catch (e) {
+      if (!rel) throw e;
+      unreadable.push(`${rel}/: cannot read the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      return;
+    }
     // A CMake build folder inside the tree holds generated sources.
     if (rel && entries.some((e) => e.name === 'CMakeCache.txt')) return;
     if (rel && entries.some((e) => BUILD_FILES.has(e.name) && e.isFile())) buildDirs.push(rel);
@@ -36,6 +49,11 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
     for (const entry of entries) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (excluded(path) || skip.has(path)) continue;
+      // A name that is not UTF-8 comes back with U+FFFD and cannot be opened by it.
+      if (entry.name.includes('\uFFFD')) {
+        if (/\.[ch]$/.test(entry.name) || entry.isDirectory()) badNames.push(path);
+        continue;
+      }
       if (entry.isDirectory()) {
         if (!entry.name.startsWith('.') && !BUILD_OUTPUT_DIRS.has(entry.name)) subdirs.push(path);
       } else if (/\.[ch]$/.test(entry.name) && !entry.name.endsWith('.mod.c')) {
@@ -47,5 +65,5 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
   };
   await walk('');
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return { cFiles: cFiles.sort(byName), symlinks: symlinks.sort(byName), buildDirs: buildDirs.sort(byName) };
+  return { cFiles: cFiles.sort(byName), symlinks: symlinks.sort(byName), buildDirs: buildDirs.sort(byName), unreadable: unreadable.sort(byName), badNames: badNames.sort(byName) };
 }

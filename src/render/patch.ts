@@ -97,8 +97,8 @@ export function hunksOf(before: string, after: string, regions: readonly Region[
     // Touching blocks are one change, shown as diff shows it: all removed lines, then all added.
     const prev = blocks[blocks.length - 1];
     if (prev && prev.oldStart + prev.removed.length === oldStart) {
-      prev.removed.push(...removed);
-      prev.added.push(...added);
+      for (const l of removed) prev.removed.push(l);
+      for (const l of added) prev.added.push(l);
     } else blocks.push({ oldStart, removed, added });
   }
   const hunks: StructuredPatchHunk[] = [];

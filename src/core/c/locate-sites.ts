@@ -30,7 +30,8 @@ export function locateSites(text: string, layout: Layout, parser: CParser, name 
     if (group) group.starts.push(s);
     else spans.set(span.start, { end: span.end, starts: [s] });
   }
-  for (const [start, g] of spans) out.push(...parseAndClassify(text, start, g.end, g.starts, parser, name));
+  // One push per site: a spread of 200,000 sites would overflow the stack.
+  for (const [start, g] of spans) for (const s of parseAndClassify(text, start, g.end, g.starts, parser, name)) out.push(s);
   return out.sort((a, b) => a.start - b.start);
 }
 
