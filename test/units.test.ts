@@ -8,7 +8,8 @@ import { BuildFileError } from '../src/core/build/build-edit.js';
 import { makeLines } from '../src/core/build/make-lines.js';
 import { planCMake } from '../src/core/build/plan-cmake.js';
 import { planKbuild } from '../src/core/build/plan-kbuild.js';
-import { planBuild } from '../src/core/build/plan-build.js';
+import { detectTarget, planBuild } from '../src/core/build/plan-build.js';
+import { includeSignals, instrumentFile } from '../src/core/instrument-file.js';
 import { layoutOf } from '../src/core/c/layout.js';
 import { createCParser, type CParser } from '../src/core/c/parse-c.js';
 import { planCFile } from '../src/core/c/plan-c-file.js';
@@ -23,6 +24,38 @@ after(() => parser.delete());
 
 const kinds = (src: string) => planCFile(src, parser, 'memcpy_debug.h').sites.map((s) => s.kind);
 const apply = (text: string, edits: readonly Edit[]) => applyEdits(text, edits);
+
+describe('kernel or user space', () => {
+  const kbuild = { Makefile: 'obj-y += a.o\n' };
+  test('what the files include decides; the makefile only breaks a tie', () => {
+    const k = includeSignals('#include <linux/slab.h>\n#include <linux/fs.h>\n');
+    const u = includeSignals('#include <stdio.h>\n#include <sys/types.h>\n');
+    const none = includeSignals('#include "libbb.h"\n#include <linux/fs.h>\n'); // uapi headers say nothing
+    assert.deepEqual([k, u, none], [{ kernel: true, libc: false }, { kernel: false, libc: true }, { kernel: false, libc: false }]);
+    // busybox: Kbuild files, user-space code.
+    assert.equal(detectTarget(kbuild, [u, u, none]).target, 'user');
+    assert.equal(detectTarget({}, [k, none]).target, 'kernel');
+    assert.equal(detectTarget(kbuild, [none]).target, 'kernel');
+    assert.equal(detectTarget({}, [none]).target, 'user');
+  });
+});
+
+describe('the function that holds a site', () => {
+  test('functions, macros, initializers at file scope', () => {
+    const text = [
+      '#define COPY(d, s) memcpy(d, s, 4)',
+      'static int __init __attribute__((unused)) setup(void *d, const void *s)',
+      '{',
+      '\treturn memcpy(d, s, 1) != 0;',
+      '}',
+      'static void *(*fp)(void *, const void *, unsigned long) = memcpy;',
+      'SYSCALL_DEFINE2(copy, void *, d, void *, s) { memcpy(d, s, 2); }',
+      '',
+    ].join('\n');
+    const j = (instrumentFile('x.c', text, parser).sites).map((s) => [s.line, s.function]);
+    assert.deepEqual(j, [[1, 'COPY'], [4, 'setup'], [6, null], [7, 'SYSCALL_DEFINE2']]);
+  });
+});
 
 describe('include placement', () => {
   test('after a UTF-8 byte order mark, never before it', () => {

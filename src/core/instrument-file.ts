@@ -45,7 +45,7 @@ export interface InstrumentedFile {
 }
 
 export interface IncludeSignals {
-  /** A header only the kernel has: <linux/module.h>, <linux/slab.h>, ... */
+  /** A header only the kernel has: <linux/slab.h>, <linux/printk.h>, ... (not uapi: <linux/fs.h> is user space too) */
   readonly kernel: boolean;
   /** A header of the C library or POSIX: <stdio.h>, <sys/types.h>, ... */
   readonly libc: boolean;
@@ -53,7 +53,7 @@ export interface IncludeSignals {
 
 // Headers of the kernel that user space never has (not uapi), and of the C library and POSIX
 // that kernel code never includes.
-const KERNEL_ONLY = /^linux\/(module|init|slab|printk|spinlock|mutex|sched|mm|gfp|bug|compiler|export|device|kthread|workqueue|rcupdate|vmalloc|uaccess|string|bitops|highmem|pagemap|blkdev|bio|buffer_head|list|rbtree|atomic|kref|wait|fs|percpu|delay|interrupt)\.h$/;
+const KERNEL_ONLY = /^linux\/(init|slab|printk|spinlock|mutex|mm|gfp|bug|compiler|export|device|kthread|workqueue|rcupdate|vmalloc|uaccess|bitops|highmem|pagemap|blkdev|bio|buffer_head|list|rbtree|atomic|kref|percpu|delay|interrupt|sched\/[a-z_]+)\.h$/;
 const LIBC = /^(stdio|stdlib|string|strings|unistd|fcntl|errno|pthread|signal|time|locale|fnmatch|syslog|getopt|dirent|netdb|termios|poll|setjmp|wchar|ctype|assert|math|limits|inttypes|stdint|stdbool|stddef|stdarg|malloc|alloca|glob|pwd|grp|dlfcn)\.h$|^(sys|arpa|netinet|net)\//;
 
 /**
