@@ -23,6 +23,7 @@ import { checkOutputFiles, emitChange, patchPrefix, shellQuote, type FileTexts, 
 import { nextSteps } from '../core/next-steps.js';
 import { findKernelTree } from '../io/kernel-tree.js';
 import { otherBuilders } from '../io/other-builders.js';
+import { list } from '../core/build/plan-kbuild.js';
 import { instrumentSummary } from '../render/summary.js';
 
 export interface InstrumentOptions extends OutputOptions {
@@ -239,9 +240,4 @@ export async function existingDir(abs: string, shown: string): Promise<string> {
 export function killHook(ctx: Context): (count: number) => void {
   const n = Number(ctx.env.MEMCPY_DEBUG_TEST_KILL_AFTER ?? 0);
   return n > 0 ? (count) => { if (count >= n) process.kill(process.pid, 'SIGKILL'); } : () => {};
-}
-
-/** A list for a message: the first few, then how many more. */
-function list(items: readonly string[], most = 6): string {
-  return items.length <= most ? items.join(', ') : `${items.slice(0, most).join(', ')} and ${items.length - most} more`;
 }

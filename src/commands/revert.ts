@@ -17,6 +17,7 @@ import { loadCParser, loadTemplates } from '../io/assets.js';
 import { readText, readTextIfExists } from '../io/files.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
+import { list } from '../core/build/plan-kbuild.js';
 import { revertSummary } from '../render/summary.js';
 import { existingDir, killHook } from './instrument.js';
 import { checkOutputFiles, emitChange, type FileTexts, type OutputOptions } from './output.js';
@@ -153,7 +154,7 @@ async function keepRuntimeIfUsed(root: string, manifest: Manifest, out: Planned,
   if (users.size === 0) return;
   const kept = new Set(deleting.map((c) => c.path));
   const shown = [...users].sort();
-  const where = `${shown.slice(0, 5).join(', ')}${shown.length > 5 ? ` and ${shown.length - 5} more` : ''}`;
+  const where = list(shown, 5);
   out.changes.splice(0, out.changes.length, ...out.changes.filter((c) => !kept.has(c.path)));
   out.texts.splice(0, out.texts.length, ...out.texts.filter((t) => !kept.has(t.path)));
   for (const r of out.reports) {

@@ -88,6 +88,6 @@ function isListSuffix(s: string): boolean {
 }
 
 /** A list for a message: the first few names, then how many more. */
-function list(names: readonly string[], most = 6): string {
+export function list(names: readonly string[], most = 6): string {
   return names.length <= most ? names.join(', ') : `${names.slice(0, most).join(', ')} and ${names.length - most} more`;
 }
