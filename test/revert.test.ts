@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { copyTree, FIXTURES, readTree, removeTree, run, runCli, tempDir, treeDiff } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, copyTree, FIXTURES, readTree, removeTree, run, runCli, tempDir, treeDiff } from './helpers/cli.js';
 import { missing } from './helpers/toolchain.js';
 
 const BEFORE = join(FIXTURES, 'kernel-module', 'before');
@@ -140,6 +141,27 @@ describe('revert', () => {
     assert.deepEqual(await treeDiff(copy, tree), []);
   });
 
+  test('instrument and revert started together: one waits its turn or is refused, the tree is always whole', async () => {
+    const start = (command: string) => new Promise<{ status: number | null; stderr: string }>((done) => {
+      const p = spawn(process.execPath, [BIN, command, 'mcdemo'], { cwd: tmp, env: { ...process.env, NO_COLOR: '1' } });
+      let stderr = '';
+      p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      p.on('close', (status) => done({ status, stderr }));
+    });
+    for (let round = 0; round < 8; round++) {
+      const runs = await Promise.all([start('instrument'), start('revert'), start('instrument')]);
+      for (const r of runs) {
+        assert.ok(r.status === 0 || (r.status === 3 && /another memcpy-debug \(process \d+\) is working on mcdemo/.test(r.stderr)), r.stderr);
+      }
+      const before = await treeDiff(tree, BEFORE);
+      const after = await treeDiff(tree, AFTER);
+      assert.ok(before.length === 0 || after.length === 0, `round ${round}: neither untouched nor instrumented: ${before.join(', ')}`);
+      assert.ok(!existsSync(join(tree, '.memcpy-debug.lock')), 'the lock is released');
+    }
+    assert.equal(revert().status, 0);
+    assert.deepEqual(await treeDiff(tree, BEFORE), []);
+  });
+
   for (const [command, killAfter] of [['instrument', 3], ['revert', 3]] as const) {
     test(`${command} killed after ${killAfter} files: every file old or new, a re-run finishes`, async () => {
       if (command === 'revert') assert.equal(instrument().status, 0);
@@ -151,6 +173,7 @@ describe('revert', () => {
       let changed = 0;
       for (const path of new Set([...now.keys(), ...a.keys(), ...b.keys()])) {
         if (path.endsWith('.memcpy-debug.tmp')) continue; // written, not yet renamed: the re-run clears it
+        if (path === '.memcpy-debug.lock') continue; // the killed run's: the re-run takes it over
         const cur = now.get(path);
         const isOld = cur === undefined ? !a.has(path) : a.get(path)?.equals(cur) === true;
         const isNew = cur === undefined ? !b.has(path) : b.get(path)?.equals(cur) === true;
@@ -160,8 +183,10 @@ describe('revert', () => {
       // Files are written several at a time: those in flight at the kill may have landed too.
       assert.ok(changed >= killAfter && changed < killAfter + 16, `${changed} files changed`);
 
+      assert.ok(existsSync(join(tree, '.memcpy-debug.lock')), 'the killed run left its lock');
       const again = runCli([command, 'mcdemo'], { cwd: tmp });
       assert.equal(again.status, 0, again.stderr);
+      assert.ok(!existsSync(join(tree, '.memcpy-debug.lock')), 'a stale lock is taken over, then released');
       assert.deepEqual(await treeDiff(tree, to), []);
       if (command === 'instrument') {
         assert.equal(revert().status, 0);

@@ -19,6 +19,7 @@ import { planFiles } from '../io/plan-files.js';
 import { progressReporter } from './progress.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
+import { lockFolder } from '../io/lock.js';
 import { checkOutputFiles, emitChange, patchPrefix, shellQuote, type FileTexts, type OutputOptions } from './output.js';
 import { nextSteps } from '../core/next-steps.js';
 import { findKernelTree } from '../io/kernel-tree.js';
@@ -38,7 +39,18 @@ export interface InstrumentOptions extends OutputOptions {
   readonly samePointer?: SamePointer;
 }
 
+/** A run that writes holds the folder's lock; a dry run writes nothing and takes none. */
 export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise<ExitCodeValue> {
+  if (o.dryRun) return runInstrumentLocked(o, ctx);
+  const lock = await lockFolder(await existingDir(resolve(ctx.cwd, o.dir), o.dir), o.dir);
+  try {
+    return await runInstrumentLocked(o, ctx);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runInstrumentLocked(o: InstrumentOptions, ctx: Context): Promise<ExitCodeValue> {
   const started = performance.now();
   const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
   await checkOutputFiles(o, ctx, o.dir);

@@ -17,6 +17,7 @@ import { loadCParser, loadTemplates } from '../io/assets.js';
 import { readText, readTextIfExists } from '../io/files.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
+import { lockFolder } from '../io/lock.js';
 import { list } from '../core/build/plan-kbuild.js';
 import { revertSummary } from '../render/summary.js';
 import { existingDir, killHook } from './instrument.js';
@@ -38,7 +39,18 @@ interface Planned {
   readonly warnings: string[];
 }
 
+/** A run that writes holds the folder's lock; a dry run writes nothing and takes none. */
 export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCodeValue> {
+  if (o.dryRun) return runRevertLocked(o, ctx);
+  const lock = await lockFolder(await existingDir(resolve(ctx.cwd, o.dir), o.dir), o.dir);
+  try {
+    return await runRevertLocked(o, ctx);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runRevertLocked(o: RevertOptions, ctx: Context): Promise<ExitCodeValue> {
   const started = performance.now();
   const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
   await checkOutputFiles(o, ctx, o.dir);
