@@ -19,7 +19,7 @@ import { planFiles } from '../io/plan-files.js';
 import { progressReporter } from './progress.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
-import { lockFolder } from '../io/lock.js';
+import { underLock } from '../io/lock.js';
 import { checkOutputFiles, emitChange, patchPrefix, shellQuote, type FileTexts, type OutputOptions } from './output.js';
 import { nextSteps } from '../core/next-steps.js';
 import { findKernelTree } from '../io/kernel-tree.js';
@@ -39,20 +39,14 @@ export interface InstrumentOptions extends OutputOptions {
   readonly samePointer?: SamePointer;
 }
 
-/** A run that writes holds the folder's lock; a dry run writes nothing and takes none. */
+/** A run that writes holds the folder's lock (see io/lock.ts). */
 export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise<ExitCodeValue> {
-  if (o.dryRun) return runInstrumentLocked(o, ctx);
-  const lock = await lockFolder(await existingDir(resolve(ctx.cwd, o.dir), o.dir), o.dir);
-  try {
-    return await runInstrumentLocked(o, ctx);
-  } finally {
-    await lock.release();
-  }
-}
-
-async function runInstrumentLocked(o: InstrumentOptions, ctx: Context): Promise<ExitCodeValue> {
   const started = performance.now();
   const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
+  return underLock(root, o.dir, o.dryRun, () => runInstrumentLocked(root, o, ctx, started));
+}
+
+async function runInstrumentLocked(root: string, o: InstrumentOptions, ctx: Context, started: number): Promise<ExitCodeValue> {
   await checkOutputFiles(o, ctx, o.dir);
   const previous = await readManifest(root);
   if (previous?.state === 'reverting') {

@@ -17,7 +17,7 @@ import { loadCParser, loadTemplates } from '../io/assets.js';
 import { readText, readTextIfExists } from '../io/files.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
-import { lockFolder } from '../io/lock.js';
+import { underLock } from '../io/lock.js';
 import { list } from '../core/build/plan-kbuild.js';
 import { revertSummary } from '../render/summary.js';
 import { existingDir, killHook } from './instrument.js';
@@ -39,20 +39,14 @@ interface Planned {
   readonly warnings: string[];
 }
 
-/** A run that writes holds the folder's lock; a dry run writes nothing and takes none. */
+/** A run that writes holds the folder's lock (see io/lock.ts). */
 export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCodeValue> {
-  if (o.dryRun) return runRevertLocked(o, ctx);
-  const lock = await lockFolder(await existingDir(resolve(ctx.cwd, o.dir), o.dir), o.dir);
-  try {
-    return await runRevertLocked(o, ctx);
-  } finally {
-    await lock.release();
-  }
-}
-
-async function runRevertLocked(o: RevertOptions, ctx: Context): Promise<ExitCodeValue> {
   const started = performance.now();
   const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
+  return underLock(root, o.dir, o.dryRun, () => runRevertLocked(root, o, ctx, started));
+}
+
+async function runRevertLocked(root: string, o: RevertOptions, ctx: Context, started: number): Promise<ExitCodeValue> {
   await checkOutputFiles(o, ctx, o.dir);
   const manifest = await readManifest(root);
   const progress = progressReporter(ctx);

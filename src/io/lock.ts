@@ -41,3 +41,14 @@ function alive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Runs `fn` holding the folder's lock; a dry run (`dryRun`), which writes nothing, takes none. */
+export async function underLock<T>(root: string, shown: string, dryRun: boolean, fn: () => Promise<T>): Promise<T> {
+  if (dryRun) return fn();
+  const lock = await lockFolder(root, shown);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
