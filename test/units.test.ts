@@ -22,7 +22,7 @@ before(async () => {
 });
 after(() => parser.delete());
 
-const kinds = (src: string) => planCFile(src, parser, 'memcpy_debug.h').sites.map((s) => s.kind);
+const kinds = (src: string) => planCFile(src, parser, '"memcpy_debug.h"').sites.map((s) => s.kind);
 const apply = (text: string, edits: readonly Edit[]) => applyEdits(text, edits);
 
 describe('kernel or user space', () => {
@@ -60,7 +60,7 @@ describe('the function that holds a site', () => {
 describe('include placement', () => {
   test('after a UTF-8 byte order mark, never before it', () => {
     const text = '\xef\xbb\xbfvoid f(char *d, char *s) { memcpy(d, s, 1); }\n';
-    const out = apply(text, planCFile(text, parser, 'memcpy_debug.h').edits);
+    const out = apply(text, planCFile(text, parser, '"memcpy_debug.h"').edits);
     assert.equal(out, '\xef\xbb\xbf#include "memcpy_debug.h"\nvoid f(char *d, char *s) { memcpy_debug(d, s, 1); }\n');
   });
 });

@@ -40,6 +40,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
           .option('module', { type: 'string', requiresArg: true, describe: 'Kbuild: the composite object that gets memcpy_debug.o when the Makefile builds several' })
           .option('target-name', { type: 'string', requiresArg: true, describe: 'CMake: the target that gets memcpy_debug.c when several build the sources' })
           .option('makefile', { type: 'boolean', describe: 'Kernel: a folder with one composite module gets "mod-y += memcpy_debug.o" (it marks the module; --no-makefile leaves it out). User space: --makefile adds memcpy_debug.c to the build (a marker). Nothing needs either to link: the header is the runtime' })
+          .option('kernel-tree', { type: 'boolean', describe: 'Put the runtime into the Linux source tree around DIR (include/linux/memcpy_debug.h, lib/memcpy_debug.c) and switch it with CONFIG_MEMCPY_DEBUG in lib/Kconfig.debug ("Kernel hacking"); writes those files outside DIR, inside the tree. Default: on when DIR is the top of the tree (the whole kernel), off elsewhere' })
           .option('target', { choices: ['kernel', 'user'], describe: 'The runtime flavour (default: kernel when the folder has a Kbuild makefile)' })
           .option('on-overlap', { choices: ['warn', 'warn-once', 'memmove', 'bug', 'abort'], describe: `What an overlap does after its report: warn (then memcpy, as the program asked), warn-once (each call site once), memmove (then copy as memmove: the data stays right), bug (kernel: BUG()), abort (user space: abort()); kernel ${ON_OVERLAP.kernel.join('|')}, user ${ON_OVERLAP.user.join('|')} (default warn)` })
           .option('same-pointer', { choices: [...SAME_POINTER], describe: 'memcpy(p, p, n): report it (the default: memcpy forbids any overlap) or ignore it (as ASan does; compilers emit it for self-assignment)' }),
@@ -95,7 +96,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
     if (a._[0] === 'instrument') {
       return await runInstrument({
         dir: a.dir, excludes: (a.exclude ?? []).map(String), makefile: a.makefile, module: a.module, targetName: a['target-name'],
-        target: a.target as Target | undefined, onOverlap: a['on-overlap'] as OnOverlap | undefined, samePointer: a['same-pointer'] as SamePointer | undefined, ...outputOptions(a),
+        target: a.target as Target | undefined, kernelTree: a['kernel-tree'], onOverlap: a['on-overlap'] as OnOverlap | undefined, samePointer: a['same-pointer'] as SamePointer | undefined, ...outputOptions(a),
       }, ctx);
     }
     return await runRevert({ dir: a.dir, force: a.force ?? false, ...outputOptions(a) }, ctx);
@@ -126,6 +127,7 @@ interface Args extends OutputArgs {
   version?: boolean;
   exclude?: (string | number)[];
   makefile?: boolean;
+  'kernel-tree'?: boolean;
   module?: string;
   'target-name'?: string;
   target?: string;
@@ -170,7 +172,7 @@ function normalizeArgv(argv: readonly string[]): string[] {
   return argv.map((a, i) => (a === '--no-color' && (end < 0 || i < end) ? '--color=never' : a));
 }
 
-const OPTION_NAMES = ['dry-run', 'stat', 'output', 'exit-code', 'color', 'json', 'json-file', 'exclude', 'module', 'target-name', 'makefile', 'no-makefile',
+const OPTION_NAMES = ['dry-run', 'stat', 'output', 'exit-code', 'color', 'json', 'json-file', 'exclude', 'module', 'target-name', 'makefile', 'no-makefile', 'kernel-tree', 'no-kernel-tree',
   'target', 'on-overlap', 'same-pointer', 'force', 'dir', 'help', 'version'];
 
 /** yargs' messages in our words, with a "did you mean" for a misspelt option. */

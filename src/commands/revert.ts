@@ -3,24 +3,27 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES } from '../core/build/plan-build.js';
+import { INCLUDES_HEADER } from '../core/c/plan-c-file.js';
 import type { Edit } from '../core/edit.js';
 import type { Manifest, ManifestEntry } from '../core/manifest.js';
 import { byPath, modifyChange, sha256, type FileChange } from '../core/plan.js';
 import type { RevertFileReport, RevertReport } from '../core/report.js';
 import { planRevertEntry } from '../core/revert-plan.js';
-import { renderRuntime, runtimeParamsOf, RUNTIME_FILES } from '../core/runtime.js';
+import { fillTemplate, renderRuntime, runtimeParamsOf, RUNTIME_FILES } from '../core/runtime.js';
 import { structuralRevertBuild, structuralRevertC } from '../core/structural-revert.js';
 import type { Context } from '../cli/context.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
 import { applyChanges, ApplyError, preflight, removeTemps } from '../io/apply.js';
-import { loadCParser, loadTemplates } from '../io/assets.js';
+import { loadCParser, loadTemplates, loadTreeTemplates } from '../io/assets.js';
 import { readText, readTextIfExists } from '../io/files.js';
 import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
 import { underLock } from '../io/lock.js';
 import { list } from '../core/build/plan-kbuild.js';
 import { revertSummary } from '../render/summary.js';
-import { existingDir, killHook } from './instrument.js';
+import { existingDir, holds, killHook } from './instrument.js';
+import { kernelTreeOf } from '../io/kernel-tree.js';
+import { TREE_CREATED, TREE_FILES } from '../core/kernel/tree-runtime.js';
 import { checkOutputFiles, emitChange, type FileTexts, type OutputOptions } from './output.js';
 import { progressReporter, type Progress } from './progress.js';
 
@@ -39,17 +42,25 @@ interface Planned {
   readonly warnings: string[];
 }
 
-/** A run that writes holds the folder's lock (see io/lock.ts). */
+/**
+ * A run that writes holds the lock of its root (see io/lock.ts): the folder, or the kernel tree
+ * whose manifest records the folder.
+ */
 export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCodeValue> {
   const started = performance.now();
-  const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
-  return underLock(root, o.dir, o.dryRun, () => runRevertLocked(root, o, ctx, started));
+  const dir = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
+  const tree = (await readManifest(dir).catch(() => null)) ? null : await kernelTreeOf(dir);
+  const inTree = tree && tree.rel !== '' && (await readManifest(tree.top))?.options.placement === 'kernel-tree' ? tree : null;
+  const root = inTree ? inTree.top : dir;
+  return underLock(root, inTree ? root : o.dir, o.dryRun, () => runRevertLocked(root, inTree?.rel ?? '', o, ctx, started));
 }
 
-async function runRevertLocked(root: string, o: RevertOptions, ctx: Context, started: number): Promise<ExitCodeValue> {
+async function runRevertLocked(root: string, scope: string, o: RevertOptions, ctx: Context, started: number): Promise<ExitCodeValue> {
   await checkOutputFiles(o, ctx, o.dir);
-  const manifest = await readManifest(root);
+  const stored = await readManifest(root);
   const progress = progressReporter(ctx);
+  // In a kernel tree: the entries of the folders under DIR, and the shared runtime with the last.
+  const { manifest, others } = stored ? selectFolders(stored, scope, o.dir, root) : { manifest: null, others: [] };
   const planned = manifest ? await planFromManifest(root, manifest, o.force, o.dryRun, progress) : await planStructural(root);
   const { reports, changes } = planned;
   changes.sort(byPath);
@@ -61,11 +72,11 @@ async function runRevertLocked(root: string, o: RevertOptions, ctx: Context, sta
         'make them writable (chmod u+w), then run revert again');
     }
     // The journal: what each file becomes, so that a revert cut off midway can be finished.
-    if (manifest) {
+    if (manifest && stored) {
       const target = new Map(changes.map((c) => [c.path, c.kind === 'delete' ? '' : c.afterSha]));
       await writeManifest(root, {
-        ...manifest, state: 'reverting',
-        files: manifest.files.map((f) => (target.has(f.path) ? { ...f, reverted: target.get(f.path) } : f)),
+        ...stored, state: 'reverting',
+        files: stored.files.map((f) => (target.has(f.path) ? { ...f, reverted: target.get(f.path) } : f)),
       });
     }
     try {
@@ -74,7 +85,7 @@ async function runRevertLocked(root: string, o: RevertOptions, ctx: Context, sta
       await applyChanges(root, changes, (n) => { progress.update(n); kill(n); });
     } catch (e) {
       if (!(e instanceof ApplyError)) throw e;
-      if (manifest && e.rolledBack) await writeManifest(root, manifest);
+      if (stored && e.rolledBack) await writeManifest(root, stored);
       throw new ToolError(ExitCode.IO, `writing ${e.path} failed: ${e.message}`,
         [e.rolledBack ? 'the files written before it were put back; the tree is as it was' : 'run revert again to finish']);
     }
@@ -82,12 +93,15 @@ async function runRevertLocked(root: string, o: RevertOptions, ctx: Context, sta
   progress.done();
   let manifestRemoved = false;
   if (!o.dryRun && manifest && manifest.state !== 'instrumented') await removeTemps(root, manifest.files.map((f) => f.path));
-  if (!o.dryRun && manifest) {
-    if (planned.remaining.length === 0) {
+  if (!o.dryRun && manifest && stored) {
+    const left = [...others, ...planned.remaining].map(({ reverted: _, ...f }) => f as ManifestEntry).sort(byPath);
+    if (left.length === 0) {
       await removeManifest(root);
       manifestRemoved = true;
     } else {
-      await writeManifest(root, { ...manifest, state: 'instrumented', files: planned.remaining.map(({ reverted: _, ...f }) => f as ManifestEntry) });
+      // A folder stays listed while entries of it are left (conflicts).
+      const folders = stored.options.folders?.filter((f) => left.some((e) => e.folder === f.path));
+      await writeManifest(root, { ...stored, state: 'instrumented', options: { ...stored.options, ...(folders ? { folders } : {}) }, files: left });
     }
   }
   const report: RevertReport = {
@@ -97,6 +111,34 @@ async function runRevertLocked(root: string, o: RevertOptions, ctx: Context, sta
   };
   const code = await emitChange(o, ctx, report, started, changes, planned.texts, (r) => revertSummary(r));
   return reports.some((r) => r.status === 'conflict') ? ExitCode.CONFLICT : code;
+}
+
+/**
+ * The part of the manifest this revert undoes. A folder's own manifest: all of it. A kernel
+ * tree's: the folders at or under `scope` ('' is the whole tree), and the shared runtime when
+ * no other folder is left; a revert cut off midway takes up the entries it had marked.
+ */
+function selectFolders(stored: Manifest, scope: string, shown: string, root: string): { manifest: Manifest; others: ManifestEntry[] } {
+  if (stored.options.placement !== 'kernel-tree') return { manifest: stored, others: [] };
+  const folders = stored.options.folders ?? [];
+  let chosen: (e: ManifestEntry) => boolean;
+  if (stored.state === 'reverting') {
+    chosen = (e) => e.reverted !== undefined;
+  } else {
+    const mine = folders.filter((f) => holds(scope, f.path)).map((f) => f.path);
+    if (folders.length === 0) {
+      // Only the shared runtime is left (kept before because a call still needed it).
+      chosen = () => true;
+    } else if (mine.length === 0) {
+      const by = folders.find((f) => holds(f.path, scope));
+      throw new ToolError(ExitCode.PLAN, by ? `${shown} was instrumented as part of ${by.path || 'the whole tree'}` : `nothing is instrumented under ${shown} in this kernel tree`,
+        folders.map((f) => `instrumented: ${f.path || '(the whole tree)'}`), by ? `revert that folder: memcpy-debug revert ${join(root, by.path)}` : 'nothing to do');
+    } else {
+      const last = folders.every((f) => mine.includes(f.path));
+      chosen = (e) => (e.shared ? last : e.folder !== undefined && mine.includes(e.folder));
+    }
+  }
+  return { manifest: { ...stored, files: stored.files.filter(chosen) }, others: stored.files.filter((e) => !chosen(e)) };
 }
 
 async function planFromManifest(root: string, manifest: Manifest, force: boolean, withTexts: boolean, progress: Progress): Promise<Planned> {
@@ -140,15 +182,16 @@ async function planFromManifest(root: string, manifest: Manifest, force: boolean
 function usesRuntime(text: string): boolean {
   if (!text.includes('memcpy_debug')) return false;
   const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ');
-  return /\bmemcpy_debug\s*\(|^[ \t]*#[ \t]*include[ \t]*"[^"\n]*memcpy_debug\.h"/m.test(code);
+  return /\bmemcpy_debug\s*\(/.test(code) || INCLUDES_HEADER.test(code);
 }
 
 async function keepRuntimeIfUsed(root: string, manifest: Manifest, out: Planned, users: Set<string>): Promise<void> {
-  const deleting = out.changes.filter((c) => c.kind === 'delete' && (RUNTIME_FILES as readonly string[]).includes(c.path));
+  const runtimeFiles: readonly string[] = manifest.options.placement === 'kernel-tree' ? TREE_CREATED : RUNTIME_FILES;
+  const deleting = out.changes.filter((c) => c.kind === 'delete' && runtimeFiles.includes(c.path));
   if (deleting.length === 0) return;
   const inManifest = new Set(manifest.files.map((f) => f.path));
   const since = Date.parse(manifest.createdAt);
-  const scan = await scanTree(root, manifest.options.excludes, [...RUNTIME_FILES]);
+  const scan = await scanTree(root, manifest.options.excludes, [...runtimeFiles]);
   for (const path of scan.cFiles) {
     if (inManifest.has(path)) continue;
     // A file not touched since instrument was as it is before it.
@@ -179,7 +222,7 @@ async function planStructural(root: string): Promise<Planned> {
     out.texts.push({ path, before: text, after, regions: change.regions });
     out.reports.push({ path, status: 'reverted', reasons: [] });
   };
-  const scan = await scanTree(root, [], [...RUNTIME_FILES]);
+  const scan = await scanTree(root, [], [...RUNTIME_FILES, ...TREE_CREATED]);
   const parser = await loadCParser();
   try {
     for (const path of scan.cFiles) {
@@ -192,16 +235,21 @@ async function planStructural(root: string): Promise<Planned> {
   } finally {
     parser.delete();
   }
-  for (const name of BUILD_FILE_NAMES) {
+  // The folder's build files; at the top of a kernel tree, lib/'s Makefile and Kconfig.debug.
+  for (const name of [...BUILD_FILE_NAMES, TREE_FILES.makefile, TREE_FILES.kconfig]) {
     const text = await readTextIfExists(join(root, name));
-    if (text !== null) add(name, text, structuralRevertBuild(text));
+    if (text !== null && text.includes('memcpy-debug')) add(name, text, structuralRevertBuild(text));
   }
   // Runtime files go only when they are exactly what we would have written.
-  for (const name of RUNTIME_FILES) {
+  const tree = await loadTreeTemplates();
+  for (const name of [...RUNTIME_FILES, ...TREE_CREATED]) {
     const text = await readTextIfExists(join(root, name));
     if (text === null) continue;
     const params = runtimeParamsOf(text);
-    const ours = params && renderRuntime(await loadTemplates(params.target), params).find((f) => f.path === name)?.content === text;
+    const expected = !params ? null
+      : params.placement === 'kernel-tree' ? fillTemplate(name === TREE_FILES.header ? tree.header : tree.source, params)
+        : renderRuntime(await loadTemplates(params.target), params).find((f) => f.path === name)?.content;
+    const ours = expected === text && (params?.placement === 'kernel-tree') === TREE_CREATED.includes(name);
     if (!ours) {
       out.reports.push({ path: name, status: 'kept', reasons: ['not identical to the file memcpy-debug adds: remove it yourself when done'] });
       continue;

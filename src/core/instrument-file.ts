@@ -1,7 +1,7 @@
 // Instrumenting one C file, from its text to a planned change and what to tell the user.
 import { posix } from 'node:path';
 import type { CParser } from './c/parse-c.js';
-import { HEADER_NAME, planCFile } from './c/plan-c-file.js';
+import { HEADER_NAME, planCFile, TREE_HEADER } from './c/plan-c-file.js';
 import { LEAVE_DESCRIPTIONS, type LeaveKind, type SiteKind } from './c/find-sites.js';
 import { modifyChange, type ModifyChange } from './plan.js';
 
@@ -54,7 +54,7 @@ export interface IncludeSignals {
 // Headers of the kernel that user space never has (not uapi), and of the C library and POSIX
 // that kernel code never includes.
 const KERNEL_ONLY = /^linux\/(init|slab|printk|spinlock|mutex|mm|gfp|bug|compiler|export|device|kthread|workqueue|rcupdate|vmalloc|uaccess|bitops|highmem|pagemap|blkdev|bio|buffer_head|list|rbtree|atomic|kref|percpu|delay|interrupt|sched\/[a-z_]+)\.h$/;
-const LIBC = /^(stdio|stdlib|string|strings|unistd|fcntl|errno|pthread|signal|time|locale|fnmatch|syslog|getopt|dirent|netdb|termios|poll|setjmp|wchar|ctype|assert|math|limits|inttypes|stdint|stdbool|stddef|stdarg|malloc|alloca|glob|pwd|grp|dlfcn)\.h$|^(sys|arpa|netinet|net)\//;
+const LIBC = /^(stdio|stdlib|string|strings|unistd|fcntl|errno|pthread|signal|time|locale|fnmatch|syslog|getopt|dirent|netdb|termios|poll|setjmp|wchar|ctype|assert|math|limits|inttypes|stdint|stdbool|stddef|stdarg|malloc|alloca|glob|pwd|grp|dlfcn)\.h$|^(sys|arpa|netinet)\//;
 
 /**
  * The kinds of headers a C text includes. Only the kernel's own headers count for the kernel:
@@ -76,8 +76,13 @@ export function headerPathFrom(path: string): string {
   return posix.relative(posix.dirname(path), HEADER_NAME);
 }
 
-export function instrumentFile(path: string, text: string, parser: CParser): InstrumentedFile {
-  const plan = planCFile(text, parser, headerPathFrom(path));
+/** How `path` includes the runtime: `"../memcpy_debug.h"`, or <linux/memcpy_debug.h> in a kernel tree. */
+export function includeOf(path: string, kernelTree: boolean): string {
+  return kernelTree ? TREE_HEADER : `"${headerPathFrom(path)}"`;
+}
+
+export function instrumentFile(path: string, text: string, parser: CParser, kernelTree = false): InstrumentedFile {
+  const plan = planCFile(text, parser, includeOf(path, kernelTree));
   const counts: Partial<Record<SiteKind, number>> = {};
   const notes: SiteNote[] = [];
   const lines = lineIndex(text);

@@ -2,7 +2,7 @@
 // exactly that. It doubles as the journal: its state says whether a run was cut off.
 import type { Region } from './edit.js';
 import type { FileChange } from './plan.js';
-import type { OnOverlap, SamePointer, Target } from './runtime.js';
+import type { OnOverlap, Placement, SamePointer, Target } from './runtime.js';
 
 export const STATE_DIR = '.memcpy-debug';
 export const MANIFEST_PATH = `${STATE_DIR}/manifest.json`;
@@ -22,6 +22,15 @@ export interface ManifestOptions {
   readonly samePointer?: SamePointer;
   readonly buildFile: string | null;
   readonly excludes: readonly string[];
+  /** Absent: folder (the manifest of one folder, in it). */
+  readonly placement?: Placement;
+  /** kernel-tree: the folders instrumented in the tree (relative to its top, '' for all of it), in order. */
+  readonly folders?: readonly TreeFolder[];
+}
+
+export interface TreeFolder {
+  readonly path: string;
+  readonly excludes: readonly string[];
 }
 
 export interface ModifyEntry {
@@ -35,6 +44,8 @@ export interface ModifyEntry {
   readonly regions: readonly (readonly [number, string, string])[];
   /** Set while reverting: the hash this file gets, '' when it is deleted. */
   readonly reverted?: string;
+  readonly folder?: string;
+  readonly shared?: true;
 }
 
 export interface CreateEntry {
@@ -42,6 +53,10 @@ export interface CreateEntry {
   readonly kind: 'create';
   readonly after: string;
   readonly reverted?: string;
+  /** kernel-tree: the instrumented folder this file belongs to. */
+  readonly folder?: string;
+  /** kernel-tree: part of the runtime all folders share (removed with the last of them). */
+  readonly shared?: true;
 }
 
 export type ManifestEntry = ModifyEntry | CreateEntry;
@@ -93,13 +108,22 @@ export function parseManifest(json: string): Manifest {
   if (o.version !== 1) throw new ManifestError(`manifest version ${String(o.version)} is not supported by this memcpy-debug`);
   if (!['instrumenting', 'instrumented', 'reverting'].includes(o.state as string)) throw new ManifestError('unknown state');
   if (!o.options || !Array.isArray(o.files)) throw new ManifestError('options or files missing');
+  if (o.options.placement === 'kernel-tree' && (!Array.isArray(o.options.folders) || !o.options.folders.every((f) => typeof f?.path === 'string' && Array.isArray(f.excludes) && safeRelative(f.path, true)))) {
+    throw new ManifestError('bad folder list');
+  }
   for (const f of o.files) {
-    const ok = typeof f?.path === 'string' && f.path !== '' && !f.path.startsWith('/') && !f.path.split('/').some((p: string) => p === '..' || p === '' || p === '.') &&
+    const ok = typeof f?.path === 'string' && safeRelative(f.path, false) &&
       typeof f.after === 'string' &&
       (f.kind === 'create' || (f.kind === 'modify' && typeof f.before === 'string' && Array.isArray(f.regions) && Array.isArray(f.edits)));
     if (!ok) throw new ManifestError(`bad entry ${JSON.stringify(f).slice(0, 120)}`);
   }
   return o as Manifest;
+}
+
+/** A relative POSIX path that stays inside its root: no '..', '.', empty or absolute parts. */
+function safeRelative(path: string, emptyOk: boolean): boolean {
+  if (path === '') return emptyOk;
+  return !path.startsWith('/') && !path.split('/').some((p) => p === '..' || p === '' || p === '.');
 }
 
 export function serializeManifest(m: Manifest): string {

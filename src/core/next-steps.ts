@@ -1,6 +1,6 @@
 // What to do after instrument: build, reproduce, read the reports, undo. Said at the end of the
 // summary (and in --json), for the kind of build the folder has.
-import type { OnOverlap, Target } from './runtime.js';
+import type { OnOverlap, Placement, Target } from './runtime.js';
 
 export interface NextStepFacts {
   readonly target: Target;
@@ -13,9 +13,12 @@ export interface NextStepFacts {
   /** The build files found in the folder. */
   readonly buildFiles: readonly string[];
   readonly onOverlap: OnOverlap;
+  readonly placement?: Placement;
 }
 
 export interface NextSteps {
+  /** kernel-tree: how to switch the check on. */
+  readonly enable?: string;
   readonly build: string;
   readonly reports: string;
   readonly read: string;
@@ -27,6 +30,16 @@ export function nextSteps(f: NextStepFacts): NextSteps {
   const after = f.onOverlap === 'memmove' ? ', then the copy is done as memmove, so the data stays right'
     : f.onOverlap === 'bug' ? ', then BUG()' : f.onOverlap === 'abort' ? ', then abort()'
       : f.onOverlap === 'warn-once' ? ' (the first overlap of each call site)' : '';
+  if (f.target === 'kernel' && f.placement === 'kernel-tree' && f.kernelTree) {
+    const top = f.kernelTree.top;
+    return {
+      enable: `make -C ${top} menuconfig: Kernel hacking > Memory Debugging > Check memcpy() calls for overlapping source and destination; or ${top}/scripts/config --file .config -e MEMCPY_DEBUG && make -C ${top} olddefconfig`,
+      build: `make -C ${top} -j$(nproc) (the kernel and modules, as usual; with MEMCPY_DEBUG off, memcpy_debug() is plain memcpy())`,
+      reports: `in the kernel log: "memcpy_debug: overlap checks on" at boot, then for each overlap a line naming the call site and a WARNING at it with its stack${after}`,
+      read: `dmesg | memcpy-debug report --dir ${top}`,
+      undo,
+    };
+  }
   if (f.target === 'kernel') {
     const build = f.kernelTree
       ? `make -C ${f.kernelTree.top} ${f.kernelTree.rel === '' ? '' : `${f.kernelTree.rel}/ `}(then the kernel or modules as usual)`

@@ -2,7 +2,29 @@
 import type { SiteKind } from './c/find-sites.js';
 import type { SiteNote, SiteRecord } from './instrument-file.js';
 import type { NextSteps } from './next-steps.js';
-import type { OnOverlap, SamePointer, Target } from './runtime.js';
+import type { OnOverlap, Placement, SamePointer, Target } from './runtime.js';
+import type { ExclusionRule } from './kernel/exclusions.js';
+
+/** kernel-tree placement: where the runtime is and what switches it. */
+export interface TreeRuntime {
+  readonly header: string;
+  readonly source: string;
+  readonly kconfig: string;
+  readonly option: string;
+  /** The top of the tree, and the folder instrumented in it ('' for all of it). */
+  readonly top: string;
+  readonly folder: string;
+}
+
+/** Files a kernel run left uninstrumented by one rule. */
+export interface ExcludedGroup {
+  readonly rule: ExclusionRule;
+  readonly files: number;
+  /** The call sites they hold, which stay plain memcpy. */
+  readonly sites: number;
+  /** The makefile lines or path rules that said so. */
+  readonly sources: readonly string[];
+}
 
 export interface BuildReport {
   readonly path: string;
@@ -45,6 +67,11 @@ export interface InstrumentReport {
   readonly nothingToDo: boolean;
   /** A run that was cut off was completed. */
   readonly resumed: boolean;
+  /** folder: the runtime is in the folder; kernel-tree: in the tree, behind CONFIG_MEMCPY_DEBUG. */
+  readonly placement: Placement;
+  readonly runtimeAt: TreeRuntime | null;
+  /** What a kernel run left out, by rule. */
+  readonly excluded: readonly ExcludedGroup[];
   /** Build, where the reports appear, how to read them, how to undo. */
   readonly next: NextSteps;
   readonly seconds: number;

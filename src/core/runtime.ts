@@ -17,8 +17,16 @@ export const ON_OVERLAP: Record<Target, readonly OnOverlap[]> = {
   user: ['warn', 'warn-once', 'memmove', 'abort'],
 };
 
+/**
+ * folder: memcpy_debug.h (and .c) in the instrumented folder, always on;
+ * kernel-tree: <linux/memcpy_debug.h> in the kernel tree, switched by CONFIG_MEMCPY_DEBUG.
+ */
+export type Placement = 'folder' | 'kernel-tree';
+
 export interface RuntimeParams {
   readonly target: Target;
+  /** Absent: folder. */
+  readonly placement?: Placement;
   /** A C identifier naming the instrumented module or project in the runtime's files. */
   readonly tag: string;
   readonly onOverlap: OnOverlap;
@@ -29,20 +37,58 @@ export interface RuntimeParams {
 export type Templates = Readonly<Record<(typeof RUNTIME_FILES)[number], string>>;
 
 export function renderRuntime(templates: Templates, p: RuntimeParams): { path: string; content: string }[] {
-  const fill = (t: string) =>
-    t.replaceAll('@TAG@', p.tag)
-      .replaceAll('@ON_OVERLAP_MACRO@', p.onOverlap.toUpperCase().replace('-', '_'))
-      .replaceAll('@ON_OVERLAP@', p.onOverlap)
-      .replaceAll('@SAME_POINTER_VALUE@', p.samePointer === 'report' ? '1' : '0')
-      .replaceAll('@SAME_POINTER@', p.samePointer);
-  return RUNTIME_FILES.map((path) => ({ path, content: fill(templates[path]) }));
+  return RUNTIME_FILES.map((path) => ({ path, content: fillTemplate(templates[path], p) }));
+}
+
+const MACRO = (o: OnOverlap) => `MEMCPY_DEBUG_${o.toUpperCase().replace('-', '_')}`;
+
+/** The kernel contexts that build outside the kernel proper: the check stays out of them. */
+export const OUTSIDE_KERNEL_PROPER = ['__DISABLE_EXPORTS', '__NO_FORTIFY', 'BUILD_VDSO'] as const;
+
+/** A template with the parameters filled in. */
+export function fillTemplate(t: string, p: RuntimeParams): string {
+  const tree = p.placement === 'kernel-tree';
+  const select = tree
+    ? (['memmove', 'warn-once', 'bug'] as const).map((o, i) => `#${i === 0 ? 'if' : 'elif'} defined(CONFIG_MEMCPY_DEBUG_ON_OVERLAP_${o.toUpperCase().replace('-', '_')})\n#define MEMCPY_DEBUG_ON_OVERLAP\t${MACRO(o)}`).join('\n') +
+      `\n#else\n#define MEMCPY_DEBUG_ON_OVERLAP\t${MACRO('warn')}\n#endif`
+    : `#define MEMCPY_DEBUG_ON_OVERLAP\t${MACRO(p.onOverlap)}`;
+  const switchDoc = tree
+    ? ' * The check is on with CONFIG_MEMCPY_DEBUG (menuconfig: Kernel hacking > Memory Debugging). With it\n' +
+      ' * off, and in code built outside the kernel proper (boot code, the EFI stub, vDSOs, purgatory:\n' +
+      ` * they define ${OUTSIDE_KERNEL_PROPER.join(', ')}), memcpy_debug() is plain memcpy().\n`
+    : ' * Build with -DMEMCPY_DEBUG_DISABLE to turn every memcpy_debug() back into plain memcpy().\n';
+  const sw = tree
+    ? `\n#if !defined(CONFIG_MEMCPY_DEBUG) || ${OUTSIDE_KERNEL_PROPER.map((m) => `defined(${m})`).join(' || ')}\n#ifndef MEMCPY_DEBUG_DISABLE\n#define MEMCPY_DEBUG_DISABLE\n#endif\n#endif\n`
+    : '';
+  const early = tree
+    ? '\n/*\n * Some of the headers below include headers that call memcpy_debug() themselves (<linux/string.h>).\n' +
+      ' * Until this header is complete, such a call goes to lib/memcpy_debug.c, which checks and reports\n' +
+      ' * it the same way, naming the call site.\n */\n' +
+      'extern void *__memcpy_debug_early(void *dst, const void *src, __SIZE_TYPE__ size,\n\t\t\t\t  const char *file, int line, const char *func);\n' +
+      '#define memcpy_debug(d, s, n) __memcpy_debug_early(d, s, n, __FILE__, __LINE__, __func__)\n'
+    : '';
+  return t.replaceAll('@TAG@', p.tag)
+    .replaceAll('@EARLY@', early)
+    .replaceAll('@EARLY_END@', tree ? '#undef memcpy_debug\n' : '')
+    .replaceAll('@PLACEMENT@', tree ? ' placement=kernel-tree' : '')
+    .replaceAll('@SWITCH_DOC@', switchDoc)
+    .replaceAll('@SWITCH@', sw)
+    .replaceAll('@ON_OVERLAP_SELECT@', select)
+    .replaceAll('@ON_OVERLAP_MACRO@', p.onOverlap.toUpperCase().replace('-', '_'))
+    .replaceAll('@ON_OVERLAP_CONFIG@', `MEMCPY_DEBUG_ON_OVERLAP_${p.onOverlap.toUpperCase().replace('-', '_')}`)
+    .replaceAll('@ON_OVERLAP@', p.onOverlap)
+    .replaceAll('@SAME_POINTER_VALUE@', tree ? 'IS_ENABLED(CONFIG_MEMCPY_DEBUG_SAME_POINTER)' : p.samePointer === 'report' ? '1' : '0')
+    .replaceAll('@SAME_POINTER_DEFAULT@', p.samePointer === 'report' ? 'y' : 'n')
+    .replaceAll('@SAME_POINTER@', p.samePointer);
 }
 
 /** The parameters a runtime file was rendered with, or null if it is not one of ours. */
 export function runtimeParamsOf(text: string): RuntimeParams | null {
-  const m = /memcpy-debug runtime: target=(kernel|user) tag=([A-Za-z_][A-Za-z0-9_]*) on-overlap=([a-z-]+) same-pointer=(report|ignore)/.exec(text);
+  const m = /memcpy-debug runtime: target=(kernel|user) tag=([A-Za-z_][A-Za-z0-9_]*) on-overlap=([a-z-]+) same-pointer=(report|ignore)( placement=kernel-tree)?/.exec(text);
   if (!m) return null;
   const target = m[1] as Target;
   const onOverlap = m[3] as OnOverlap;
-  return ON_OVERLAP[target].includes(onOverlap) ? { target, tag: m[2], onOverlap, samePointer: m[4] as SamePointer } : null;
+  return ON_OVERLAP[target].includes(onOverlap)
+    ? { target, tag: m[2], onOverlap, samePointer: m[4] as SamePointer, ...(m[5] ? { placement: 'kernel-tree' as const } : {}) }
+    : null;
 }

@@ -6,7 +6,7 @@ import { layoutOf } from './c/layout.js';
 import { locateSites } from './c/locate-sites.js';
 import { DEBUG_NAME } from './c/plan-c-file.js';
 import type { Edit } from './edit.js';
-import { headerPathFrom } from './instrument-file.js';
+import { includeOf } from './instrument-file.js';
 import { BLOCK_BEGIN, BLOCK_END } from './build/plan-make.js';
 import { MARKER } from './build/build-edit.js';
 
@@ -23,7 +23,7 @@ export function structuralRevertC(path: string, text: string, parser: CParser): 
     edits.push({ start: s.start, end: s.start + DEBUG_NAME.length, text: 'memcpy', reason: 'rename back' });
     renamedBack++;
   }
-  for (const e of removeLines(text, (line) => line === `#include "${headerPathFrom(path)}"`, 'include')) edits.push(e);
+  for (const e of removeLines(text, (line) => line === `#include ${includeOf(path, false)}` || line === `#include ${includeOf(path, true)}`, 'include')) edits.push(e);
   return { edits, renamedBack };
 }
 

@@ -31,6 +31,13 @@ export async function loadTemplates(target: Target): Promise<Templates> {
   return Object.fromEntries(entries) as Templates;
 }
 
+/** The kernel tree's runtime: the header (the kernel template), lib/memcpy_debug.c, the Kconfig entry. */
+export async function loadTreeTemplates(): Promise<{ header: string; source: string; kconfig: string }> {
+  const read = async (...p: string[]) => (await readFile(join(PACKAGE_ROOT, 'templates', ...p))).toString('latin1');
+  const [header, source, kconfig] = await Promise.all([read('kernel', 'memcpy_debug.h'), read('kernel-tree', 'memcpy_debug.c'), read('kernel-tree', 'Kconfig.debug')]);
+  return { header, source, kconfig };
+}
+
 export async function toolVersion(): Promise<string> {
   const pkg = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;

@@ -3,11 +3,24 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 
-export async function findKernelTree(dir: string, quote: (s: string) => string): Promise<{ top: string; rel: string } | null> {
+export interface KernelTree {
+  /** The top of the tree, absolute. */
+  readonly top: string;
+  /** The folder in it, POSIX, '' for the top itself. */
+  readonly rel: string;
+}
+
+export async function kernelTreeOf(dir: string): Promise<KernelTree | null> {
   for (let d = dir; ; d = dirname(d)) {
-    if (await isKernelTop(d)) return { top: quote(d), rel: quote(relative(d, dir).split(sep).join('/')).replace(/^''$/, '') };
+    if (await isKernelTop(d)) return { top: d, rel: relative(d, dir).split(sep).join('/') };
     if (dirname(d) === d) return null;
   }
+}
+
+/** The same, shell-quoted for the commands the summary suggests. */
+export async function findKernelTree(dir: string, quote: (s: string) => string): Promise<{ top: string; rel: string } | null> {
+  const t = await kernelTreeOf(dir);
+  return t && { top: quote(t.top), rel: quote(t.rel).replace(/^''$/, '') };
 }
 
 async function isKernelTop(d: string): Promise<boolean> {

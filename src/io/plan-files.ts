@@ -17,6 +17,8 @@ export interface FileJob {
   readonly withPatch: boolean;
   /** What the patch puts before each path: the folder as seen from where the command runs. */
   readonly prefix?: string;
+  /** Include <linux/memcpy_debug.h> (the runtime in the kernel tree), not the folder's header. */
+  readonly kernelTree?: boolean;
 }
 
 export type FileOutcome =
@@ -29,7 +31,7 @@ const POOL_THRESHOLD = 2000;
 const BATCH = 64;
 
 /** Plans one file; every failure is a problem to report, never a throw. */
-export function planFile(root: string, path: string, parser: CParser, withPatch: boolean, prefix = ''): FileOutcome {
+export function planFile(root: string, path: string, parser: CParser, withPatch: boolean, prefix = '', kernelTree = false): FileOutcome {
   let bytes: Buffer;
   try {
     bytes = readFileSync(join(root, path));
@@ -41,7 +43,7 @@ export function planFile(root: string, path: string, parser: CParser, withPatch:
   const text = bytes.toString('latin1');
   let result;
   try {
-    result = instrumentFile(path, text, parser);
+    result = instrumentFile(path, text, parser, kernelTree);
   } catch (e) {
     if (e instanceof ParseError) return { path, problem: `cannot parse: ${e.message}` };
     throw e;
@@ -59,7 +61,7 @@ export async function planFiles(job: FileJob, onProgress: (done: number) => void
     try {
       const out: FileOutcome[] = [];
       for (let i = 0; i < job.paths.length; i++) {
-        out.push(planFile(job.root, job.paths[i], parser, job.withPatch, job.prefix));
+        out.push(planFile(job.root, job.paths[i], parser, job.withPatch, job.prefix, job.kernelTree));
         if (i % BATCH === BATCH - 1) {
           onProgress(i + 1);
           // Let the progress bar draw.
@@ -88,7 +90,7 @@ export async function planFiles(job: FileJob, onProgress: (done: number) => void
         batch = next / BATCH;
         const paths = job.paths.slice(next, next + BATCH);
         next += BATCH;
-        w.postMessage({ root: job.root, paths, withPatch: job.withPatch, prefix: job.prefix } satisfies FileJob);
+        w.postMessage({ root: job.root, paths, withPatch: job.withPatch, prefix: job.prefix, kernelTree: job.kernelTree } satisfies FileJob);
       };
       w.on('message', (results: FileOutcome[]) => {
         out[batch] = results;

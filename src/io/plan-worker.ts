@@ -5,5 +5,5 @@ import { planFile, type FileJob } from './plan-files.js';
 
 const parser = await loadCParser();
 parentPort!.on('message', (job: FileJob) => {
-  parentPort!.postMessage(job.paths.map((p) => planFile(job.root, p, parser, job.withPatch, job.prefix)));
+  parentPort!.postMessage(job.paths.map((p) => planFile(job.root, p, parser, job.withPatch, job.prefix, job.kernelTree)));
 });

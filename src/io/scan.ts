@@ -15,6 +15,8 @@ export interface ScanResult {
   readonly unreadable: string[];
   /** Files and folders whose names are not UTF-8: left alone. */
   readonly badNames: string[];
+  /** Folders below the root instrumented on their own (they hold .memcpy-debug/). */
+  readonly stateDirs: string[];
 }
 
 const BUILD_FILES = new Set(['Kbuild', 'Makefile', 'GNUmakefile', 'makefile', 'Makefile.in', 'Makefile.am', 'CMakeLists.txt', 'meson.build']);
@@ -33,6 +35,7 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
   const buildDirs: string[] = [];
   const unreadable: string[] = [];
   const badNames: string[] = [];
+  const stateDirs: string[] = [];
   const walk = async (rel: string): Promise<void> => {
     let entries;
     try {
@@ -45,6 +48,7 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
     // A CMake build folder inside the tree holds generated sources.
     if (rel && entries.some((e) => e.name === 'CMakeCache.txt')) return;
     if (rel && entries.some((e) => BUILD_FILES.has(e.name) && e.isFile())) buildDirs.push(rel);
+    if (rel && entries.some((e) => e.name === '.memcpy-debug')) stateDirs.push(rel);
     const subdirs: string[] = [];
     for (const entry of entries) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
@@ -65,5 +69,5 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
   };
   await walk('');
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return { cFiles: cFiles.sort(byName), symlinks: symlinks.sort(byName), buildDirs: buildDirs.sort(byName), unreadable: unreadable.sort(byName), badNames: badNames.sort(byName) };
+  return { cFiles: cFiles.sort(byName), symlinks: symlinks.sort(byName), buildDirs: buildDirs.sort(byName), unreadable: unreadable.sort(byName), badNames: badNames.sort(byName), stateDirs: stateDirs.sort(byName) };
 }

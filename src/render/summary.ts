@@ -3,6 +3,8 @@
 import { LEAVE_DESCRIPTIONS, type LeaveKind, type SiteKind } from '../core/c/find-sites.js';
 import { MANIFEST_PATH } from '../core/manifest.js';
 import type { InstrumentReport, RevertReport, RevertStatus } from '../core/report.js';
+import { EXCLUSION_DESCRIPTIONS } from '../core/kernel/exclusions.js';
+import { list } from '../core/build/plan-kbuild.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -30,8 +32,10 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
     for (const w of r.warnings) out.push(`  warning: ${w}`);
     return out.join('\n') + '\n';
   }
-  const flavour = `${r.target === 'kernel' ? 'kernel' : 'user-space'} runtime (${r.targetWhy}), on overlap: ${r.onOverlap}` +
-    (r.samePointer === 'ignore' ? ', memcpy(p, p, n) ignored' : '');
+  const flavour = r.runtimeAt
+    ? `kernel runtime in the kernel tree, switched by ${r.runtimeAt.option} (default on overlap: ${r.onOverlap})`
+    : `${r.target === 'kernel' ? 'kernel' : 'user-space'} runtime (${r.targetWhy}), on overlap: ${r.onOverlap}` +
+      (r.samePointer === 'ignore' ? ', memcpy(p, p, n) ignored' : '');
   const what = r.dryRun ? `would instrument ${r.dir} (dry run, nothing written)` : `${r.resumed ? 'finished instrumenting' : 'instrumented'} ${r.dir}`;
   out.push(`memcpy-debug: ${what}; ${flavour}`);
   const how = (Object.keys(RENAME_WORDS) as SiteKind[])
@@ -46,6 +50,16 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
       : `  ${b.path}: ${b.note}`);
   }
   if (r.created.length > 0) out.push(`  ${r.created.join(', ')} ${done('added')}`);
+  if (r.runtimeAt) out.push(`  the runtime is ${r.runtimeAt.header} (${r.runtimeAt.top}), shared by every folder instrumented in this tree`);
+  if (r.excluded.length > 0) {
+    const files = r.excluded.reduce((n, e) => n + e.files, 0);
+    const sites = r.excluded.reduce((n, e) => n + e.sites, 0);
+    out.push(`  left out, as the kernel keeps them away from instrumentation: ${plural(files, 'file')} with ${plural(sites, 'call site')} (they stay memcpy):`);
+    for (const e of r.excluded) {
+      out.push(`    ${e.rule}: ${plural(e.files, 'file')}, ${plural(e.sites, 'site')}: ${EXCLUSION_DESCRIPTIONS[e.rule]}`);
+      out.push(`      by ${list(e.sources, 4)}`);
+    }
+  }
   for (const n of r.buildNotes) out.push(`  ${n}`);
   const left = leftAlone(r.sitesByKind);
   if (left) out.push(`  left alone: ${left}`);
@@ -59,6 +73,7 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
   if (!r.dryRun && r.renamed + r.created.length > 0) {
     out.push(`  recorded in ${MANIFEST_PATH}`);
     out.push('next:');
+    if (r.next.enable) out.push(`  enable:  ${r.next.enable}`);
     out.push(`  build:   ${r.next.build}`);
     out.push(`  reports: ${r.next.reports}`);
     out.push(`  read:    ${r.next.read}`);
@@ -81,6 +96,7 @@ const SHORT: Record<LeaveKind, readonly [string, string]> = {
   redefinition: ['in #define/#undef memcpy', 'in #define/#undef memcpy'],
   bypass: ['(memcpy)(...) bypass', '(memcpy)(...) bypasses'],
   value: ['used as a value', 'used as values'],
+  noinstr: ['in a noinstr function', 'in noinstr functions'],
   unclassified: ['unclassified', 'unclassified'],
 };
 

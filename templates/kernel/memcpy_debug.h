@@ -2,10 +2,9 @@
 /*
  * memcpy_debug(): memcpy() with an overlap check that names its call site.
  *
- * memcpy-debug runtime: target=kernel tag=@TAG@ on-overlap=@ON_OVERLAP@ same-pointer=@SAME_POINTER@
- * Added by memcpy-debug; 'memcpy-debug revert' removes it. Build with
- * -DMEMCPY_DEBUG_DISABLE to turn every memcpy_debug() back into plain memcpy().
- *
+ * memcpy-debug runtime: target=kernel tag=@TAG@ on-overlap=@ON_OVERLAP@ same-pointer=@SAME_POINTER@@PLACEMENT@
+ * Added by memcpy-debug; 'memcpy-debug revert' removes it.
+@SWITCH_DOC@ *
  * Everything is here: each call site checks, counts and reports by itself, so an object that
  * calls memcpy_debug() needs nothing else linked in, whatever module or image it ends up in.
  *
@@ -16,7 +15,14 @@
  */
 #ifndef _MEMCPY_DEBUG_H
 #define _MEMCPY_DEBUG_H
+@SWITCH@
+#if defined(MEMCPY_DEBUG_DISABLE) || defined(__ASSEMBLY__)
 
+/* Plain memcpy(), called or used as a value; nothing else is pulled in. */
+#define memcpy_debug memcpy
+
+#else
+@EARLY@
 #include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/printk.h>
@@ -29,7 +35,7 @@
 #define MEMCPY_DEBUG_MEMMOVE	2	/* report, then copy as memmove(): the data stays right */
 #define MEMCPY_DEBUG_BUG	3	/* report, then BUG() */
 #ifndef MEMCPY_DEBUG_ON_OVERLAP
-#define MEMCPY_DEBUG_ON_OVERLAP	MEMCPY_DEBUG_@ON_OVERLAP_MACRO@
+@ON_OVERLAP_SELECT@
 #endif
 /* memcpy(p, p, n) with n > 0: 1 reports it (memcpy's ranges must not overlap), 0 lets it pass. */
 #ifndef MEMCPY_DEBUG_SAME_POINTER
@@ -39,12 +45,6 @@
 #ifndef MEMCPY_DEBUG_BURST
 #define MEMCPY_DEBUG_BURST	10
 #endif
-
-#ifdef MEMCPY_DEBUG_DISABLE
-
-#define memcpy_debug(d, s, n) memcpy(d, s, n)
-
-#else
 
 /* True when [d, d + size) and [s, s + size) share a byte. */
 static __always_inline bool memcpy_debug_overlaps(uintptr_t d, uintptr_t s, size_t size)
@@ -76,32 +76,34 @@ static inline long memcpy_debug_unreported(unsigned long nth)
 }
 
 #define __memcpy_debug_fmt "memcpy overlap detected: dst=%px src=%px size=%zu delta=%ld at %s:%d in %s\n"
-#define __memcpy_debug_args(d, s, n)						\
+#define __memcpy_debug_args(d, s, n, file, line, func)				\
 	(void *)(uintptr_t)(d), (void *)(uintptr_t)(s), (n),			\
-	(long)((uintptr_t)(d) - (uintptr_t)(s)), __FILE__, __LINE__, __func__
+	(long)((uintptr_t)(d) - (uintptr_t)(s)), file, line, func
 
 /*
  * The report is expanded here, at the call site, so that the WARNING (or BUG) line, the RIP and
  * the stack trace name the function that called memcpy_debug(), not a helper.
  */
 #if MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_BUG
-#define __memcpy_debug_signal(d, s, n) do {					\
-	pr_crit(__memcpy_debug_fmt, __memcpy_debug_args(d, s, n));		\
+#define __memcpy_debug_signal(d, s, n, file, line, func) do {			\
+	pr_crit(__memcpy_debug_fmt, __memcpy_debug_args(d, s, n, file, line, func)); \
 	BUG();									\
 } while (0)
 #else
-#define __memcpy_debug_signal(d, s, n)						\
-	WARN(1, __memcpy_debug_fmt, __memcpy_debug_args(d, s, n))
+#define __memcpy_debug_signal(d, s, n, file, line, func)			\
+	WARN(1, __memcpy_debug_fmt, __memcpy_debug_args(d, s, n, file, line, func))
 #endif
 
-#define __memcpy_debug_report(d, s, n, nth) do {				\
+#define __memcpy_debug_report_at(d, s, n, nth, file, line, func) do {		\
 	long __memcpy_debug_skipped = memcpy_debug_unreported(nth);		\
 	if (__memcpy_debug_skipped > 0)						\
 		pr_warn("memcpy overlap suppressed: %ld at %s:%d in %s since the last report; %lu overlaps there so far\n", \
-			__memcpy_debug_skipped, __FILE__, __LINE__, __func__, (unsigned long)(nth)); \
+			__memcpy_debug_skipped, file, line, func, (unsigned long)(nth)); \
 	if (__memcpy_debug_skipped >= 0)					\
-		__memcpy_debug_signal(d, s, n);					\
+		__memcpy_debug_signal(d, s, n, file, line, func);		\
 } while (0)
+#define __memcpy_debug_report(d, s, n, nth)					\
+	__memcpy_debug_report_at(d, s, n, nth, __FILE__, __LINE__, __func__)
 
 #if MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_MEMMOVE
 #define __memcpy_debug_copy(d, s, n, overlap) ((overlap) ? memmove(d, s, n) : memcpy(d, s, n))
@@ -113,7 +115,7 @@ static inline long memcpy_debug_unreported(unsigned long nth)
  * Each argument is evaluated once; memcpy() is then called here, at the call site, so that
  * FORTIFY_SOURCE still sees the sizes of the objects. The count is the call site's own.
  */
-#define memcpy_debug(d, s, n)							\
+@EARLY_END@#define memcpy_debug(d, s, n)							\
 	__memcpy_debug(d, s, n, __UNIQUE_ID(mcd_d), __UNIQUE_ID(mcd_s),	\
 		       __UNIQUE_ID(mcd_n), __UNIQUE_ID(mcd_o))
 #define __memcpy_debug(d, s, n, ud, us, un, uo) ({				\
@@ -129,12 +131,12 @@ static inline long memcpy_debug_unreported(unsigned long nth)
 	__memcpy_debug_copy(ud, us, un, uo);					\
 })
 
-#endif /* MEMCPY_DEBUG_DISABLE */
-
 /* memcpy_debug used as a value (a function pointer) still copies, and checks. */
 static inline void *(memcpy_debug)(void *dst, const void *src, size_t size)
 {
 	return memcpy_debug(dst, src, size);
 }
+
+#endif /* MEMCPY_DEBUG_DISABLE */
 
 #endif /* _MEMCPY_DEBUG_H */

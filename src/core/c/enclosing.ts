@@ -17,10 +17,8 @@ export function enclosingName(text: string, layout: Layout, at: number): string 
     const m = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/.exec(text.slice(d.start, d.end));
     return m ? m[1] : null;
   }
-  const item = itemAround(layout, at, text.length);
-  const brace = text.indexOf('{', item.start);
-  if (brace < 0 || brace >= at) return null;
-  const head = text.slice(item.start, brace).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ').replace(/^[ \t]*#[^\n]*/gm, ' ');
+  const head = itemHead(text, layout, at);
+  if (head === null) return null;
   if (/=\s*$/.test(head)) {
     // An initializer at file scope: the variable's name.
     const v = /([A-Za-z_]\w*)\s*(\[[^\]]*\]\s*)*=\s*$/.exec(head);
@@ -30,4 +28,28 @@ export function enclosingName(text: string, layout: Layout, at: number): string 
     if (!NOT_NAMES.has(m[1])) return m[1];
   }
   return null;
+}
+
+/**
+ * The head of the top-level item (function) whose body holds `at`: its text before the first
+ * '{', without comments and directives; null at file scope or in a directive.
+ */
+export function itemHead(text: string, layout: Layout, at: number): string | null {
+  if (directiveAt(layout, at)) return null;
+  const item = itemAround(layout, at, text.length);
+  const brace = text.indexOf('{', item.start);
+  if (brace < 0 || brace >= at) return null;
+  return text.slice(item.start, brace).replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ').replace(/^[ \t]*#[^\n]*/gm, ' ');
+}
+
+/**
+ * Attributes that keep a function away from instrumentation: noinstr (entry code, which objtool
+ * checks never calls out) and the memory sanitizers' own opt-outs.
+ */
+const NOT_INSTRUMENTED = /\b(noinstr|__no_sanitize_address|__no_kmsan_checks|__no_sanitize_memory)\b/;
+
+/** True when the function that holds `at` is marked noinstr (or opts out of KASAN/KMSAN). */
+export function inUninstrumentedFunction(text: string, layout: Layout, at: number): boolean {
+  const head = itemHead(text, layout, at);
+  return head !== null && NOT_INSTRUMENTED.test(head);
 }

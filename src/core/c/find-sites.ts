@@ -15,6 +15,7 @@ export type LeaveKind =
   | 'redefinition'
   | 'bypass'
   | 'value'
+  | 'noinstr'
   | 'unclassified';
 export type SiteKind = RenameKind | LeaveKind;
 
@@ -33,6 +34,7 @@ export const LEAVE_DESCRIPTIONS: Record<LeaveKind, string> = {
   redefinition: 'the file redefines or tests the macro (#define, #undef, #ifdef, defined())',
   bypass: '(memcpy)(...) deliberately bypasses the macro',
   value: 'used as a value, not called: this copy stays unchecked',
+  noinstr: 'in a noinstr function (or one that opts out of KASAN/KMSAN): it must not call out',
   unclassified: 'could not be classified with certainty: left alone',
 };
 

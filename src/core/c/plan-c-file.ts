@@ -4,7 +4,7 @@ import type { Edit } from '../edit.js';
 import type { Site } from './find-sites.js';
 import { layoutOf, type Layout } from './layout.js';
 import { locateSites } from './locate-sites.js';
-import { enclosingName } from './enclosing.js';
+import { enclosingName, inUninstrumentedFunction } from './enclosing.js';
 import type { CParser } from './parse-c.js';
 
 export const DEBUG_NAME = 'memcpy_debug';
@@ -20,14 +20,19 @@ export interface CFilePlan {
   readonly holders: readonly (string | null)[];
 }
 
+/** The kernel tree's header, for files instrumented in kernel-tree placement. */
+export const TREE_HEADER = '<linux/memcpy_debug.h>';
+
 /**
- * Plans the memcpy → memcpy_debug renames in `text`, and the `#include "<includePath>"` that
- * makes `memcpy_debug` visible. `includePath` is relative to the file's folder
- * (`../memcpy_debug.h` one folder down).
+ * Plans the memcpy → memcpy_debug renames in `text`, and the `#include <header>` that makes
+ * `memcpy_debug` visible. `header` is `"memcpy_debug.h"` relative to the file's folder
+ * (`"../memcpy_debug.h"` one folder down), or TREE_HEADER.
  */
-export function planCFile(text: string, parser: CParser, includePath: string): CFilePlan {
+export function planCFile(text: string, parser: CParser, header: string): CFilePlan {
   const layout = layoutOf(text);
-  const sites = locateSites(text, layout, parser, 'memcpy');
+  // Calls in functions that must not call out stay plain memcpy.
+  const sites = locateSites(text, layout, parser, 'memcpy').map((s) =>
+    s.rename && (s.kind === 'call' || s.kind === 'unparsed-call') && inUninstrumentedFunction(text, layout, s.start) ? { ...s, kind: 'noinstr' as const, rename: false } : s);
   const renames = sites.filter((s) => s.rename);
   const edits: Edit[] = renames.map((s) => ({
     start: s.start,
@@ -39,17 +44,20 @@ export function planCFile(text: string, parser: CParser, includePath: string): C
   if (includeAdded) {
     const at = includePoint(text, layout, renames[0].start);
     const eol = lineEnding(text);
-    const line = `#include "${includePath}"`;
+    const line = `#include ${header}`;
     // At the end of a file without a final newline the new line must not add one either.
     const insert = at === text.length && !text.endsWith('\n') && at > 0 ? eol + line : line + eol;
     edits.push({ start: at, end: at, text: insert, reason: 'include' });
   }
   return { sites, edits, includeAdded, holders: sites.map((s) => enclosingName(text, layout, s.start)) };
 }
-/** True if the file already includes memcpy_debug.h, by any relative path. */
+/** True if the file already includes memcpy_debug.h, by any relative path, or <linux/memcpy_debug.h>. */
 export function includesHeader(text: string): boolean {
-  return text.includes('memcpy_debug.h') && /^[ \t]*#[ \t]*include[ \t]*"(?:[^"\n]*\/)?memcpy_debug\.h"/m.test(text);
+  return text.includes('memcpy_debug.h') && INCLUDES_HEADER.test(text);
 }
+
+/** An #include line of the runtime header: ours in a folder or in the kernel tree. */
+export const INCLUDES_HEADER = /^[ \t]*#[ \t]*include[ \t]*(?:"(?:[^"\n]*\/)?memcpy_debug\.h"|<linux\/memcpy_debug\.h>)/m;
 
 /** The file's line ending: that of its first line, else \n. */
 export function lineEnding(text: string): '\n' | '\r\n' {
