@@ -12,6 +12,8 @@ for pkg in gcc make cmake git patch bsdutils util-linux pkg-config autoconf auto
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 ls -d /usr/src/linux-headers-*-amd64 >/dev/null 2>&1 || need+=(linux-headers-amd64)
+# The real kernel folders the Kbuild tests instrument and build.
+[ -f /usr/src/linux-source-6.1.tar.xz ] || need+=(linux-source-6.1)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "test dependencies: all present"

@@ -21,11 +21,23 @@ export function kbuildDir(): string | null {
  * Why a test needing `what` cannot run here, or undefined when it can. In CI a missing
  * toolchain is a failure, never a skip.
  */
-export function missing(what: 'kbuild' | 'gcc' | 'cmake' | 'git' | 'patch' | 'script'): string | undefined {
-  const ok = what === 'kbuild' ? kbuildDir() !== null : run(what, [what === 'script' ? '-V' : '--version'], '.').status === 0;
+export function missing(what: 'kbuild' | 'kernel-source' | 'gcc' | 'cmake' | 'git' | 'patch' | 'script'): string | undefined {
+  const ok = what === 'kbuild' ? kbuildDir() !== null
+    : what === 'kernel-source' ? kernelSource() !== null
+      : run(what, [what === 'script' ? '-V' : '--version'], '.').status === 0;
   if (ok) return undefined;
   if (process.env.CI) throw new Error(`${what} is missing; .ci/run installs it`);
   return `${what} is not installed (scripts/install-test-deps.sh installs it)`;
+}
+
+/**
+ * The tarball of Debian's linux-source-6.1 package, or null. MEMCPY_DEBUG_TEST_KERNEL_SOURCE
+ * names another one, or none when empty.
+ */
+export function kernelSource(): string | null {
+  const given = process.env.MEMCPY_DEBUG_TEST_KERNEL_SOURCE;
+  const path = given ?? '/usr/src/linux-source-6.1.tar.xz';
+  return path !== '' && existsSync(path) ? path : null;
 }
 
 /** Why a test needing several tools cannot run here, or undefined. */
@@ -35,6 +47,13 @@ export function missingAny(...what: Parameters<typeof missing>[0][]): string | u
     if (why) return why;
   }
   return undefined;
+}
+
+/** Removes what a build of the module left (make clean). */
+export function cleanModule(dir: string): number | null {
+  const kb = kbuildDir();
+  if (!kb) throw new Error('no Kbuild');
+  return run('make', ['-C', kb, `M=${dir}`, 'clean'], dir).status;
 }
 
 /** Builds an out-of-tree module; returns the exit status and the warning lines. */
