@@ -1,23 +1,24 @@
 // `memcpy-debug instrument DIR`: plan every change (renames, includes, build line, runtime
 // files), check that all of it can be written, then write it, or show it with --dry-run.
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { BuildFileError, identifierOf } from '../core/build/build-edit.js';
 import { BUILD_FILE_NAMES, detectTarget, planBuild, type BuildFiles, type BuildPlan } from '../core/build/plan-build.js';
 import type { SiteKind } from '../core/c/find-sites.js';
 import type { SiteNote, SiteRecord } from '../core/instrument-file.js';
-import { entryOf, STATE_DIR, type Manifest, type ManifestEntry, type TreeFolder } from '../core/manifest.js';
+import { entryOf, type Manifest, type ManifestEntry, type TreeFolder } from '../core/manifest.js';
 import { byPath, modifyChange, sha256, type FileChange } from '../core/plan.js';
 import { addCounts, type BuildReport, type InstrumentReport } from '../core/report.js';
 import { fillTemplate, ON_OVERLAP, renderRuntime, RUNTIME_FILES, type OnOverlap, type Placement, type SamePointer, type Target } from '../core/runtime.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
 import type { Context } from '../cli/context.js';
-import { applyChanges, ApplyError, preflight, removeTemps } from '../io/apply.js';
+import { commit, removeTemps, writeManifest } from '../io/commit.js';
+import { committed, refuseBlocked } from './committed.js';
 import { loadTemplates, loadTreeTemplates, toolVersion } from '../io/assets.js';
 import { readTextIfExists } from '../io/files.js';
 import { planFiles } from '../io/plan-files.js';
 import { progressReporter } from './progress.js';
-import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
+import { readManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
 import { underLock } from '../io/lock.js';
 import { checkOutputFiles, emitChange, patchPrefix, shellQuote, type FileTexts, type OutputOptions } from './output.js';
@@ -290,11 +291,7 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
   };
 
   if (!o.dryRun && changes.length > 0) {
-    const blockers = await preflight(root, changes);
-    if (blockers.length > 0) {
-      throw new ToolError(ExitCode.PLAN, `cannot write ${blockers.length === 1 ? 'a file' : `${blockers.length} files`}`, blockers,
-        'make them writable (chmod u+w), or leave them out with --exclude');
-    }
+    await refuseBlocked(root, changes, 'make them writable (chmod u+w), or leave them out with --exclude');
     const version = await toolVersion();
     // Entries of an interrupted run that were already written stay recorded.
     // In a kernel tree, the other folders' entries stay too.
@@ -311,22 +308,13 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
       options: { target, tag, onOverlap, samePointer, buildFile: build ? (build.edits[0]?.path ?? null) : null, excludes: tree ? [] : [...excludes], ...treeOptions },
       files: [...kept, ...changes.map(entry)].sort(byPath),
     });
-    await mkdir(join(root, STATE_DIR), { recursive: true });
-    await writeManifest(root, manifest('instrumenting'));
-    try {
-      progress.phase('writing', changes.length);
-      const kill = killHook(ctx);
-      await applyChanges(root, changes, (n) => { progress.update(n); kill(n); });
-    } catch (e) {
-      if (!(e instanceof ApplyError)) throw e;
-      if (e.rolledBack && tree && stored) await writeManifest(root, stored);
-      else if (e.rolledBack && !previous) await removeManifest(root);
-      throw new ToolError(ExitCode.IO, `writing ${e.path} failed: ${e.message}`,
-        [e.rolledBack ? 'the files written before it were put back; the tree is as it was' : `some files could not be put back: run "memcpy-debug revert ${o.dir}"`]);
-    }
-    await writeManifest(root, manifest('instrumented'));
+    progress.phase('writing', changes.length);
+    const kill = killHook(ctx);
+    await committed(o.dir, 'instrument', () => commit(root, changes,
+      { writing: manifest('instrumenting'), done: manifest('instrumented'), before: tree ? stored : previous },
+      { onWritten: (n) => { progress.update(n); kill(n); } }));
   } else if (!o.dryRun && resumed && previous) {
-    await writeManifest(root, { ...previous, state: 'instrumented' });
+    await committed(o.dir, 'instrument', () => writeManifest(root, { ...previous, state: 'instrumented' }));
   }
   if (!o.dryRun && resumed && previous) await removeTemps(root, previous.files.map((f) => f.path));
   progress.done();

@@ -13,10 +13,11 @@ import { fillTemplate, renderRuntime, runtimeParamsOf, RUNTIME_FILES } from '../
 import { structuralRevertBuild, structuralRevertC } from '../core/structural-revert.js';
 import type { Context } from '../cli/context.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
-import { applyChanges, ApplyError, preflight, removeTemps } from '../io/apply.js';
+import { commit, removeTemps, writeManifest } from '../io/commit.js';
+import { committed, refuseBlocked } from './committed.js';
 import { loadCParser, loadTemplates, loadTreeTemplates } from '../io/assets.js';
 import { readText, readTextIfExists } from '../io/files.js';
-import { readManifest, removeManifest, writeManifest } from '../io/manifest-store.js';
+import { readManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
 import { underLock } from '../io/lock.js';
 import { list } from '../core/build/plan-kbuild.js';
@@ -65,45 +66,29 @@ async function runRevertLocked(root: string, scope: string, o: RevertOptions, ct
   const { reports, changes } = planned;
   changes.sort(byPath);
 
+  // What the manifest becomes: gone, or what is left (conflicts, other folders of a kernel tree).
+  const left = [...others, ...planned.remaining].map(({ reverted: _, ...f }) => f as ManifestEntry).sort(byPath);
+  // A folder stays listed while entries of it are left.
+  const folders = stored?.options.folders?.filter((f) => left.some((e) => e.folder === f.path));
+  const final = !stored || left.length === 0 ? null
+    : { ...stored, state: 'instrumented' as const, options: { ...stored.options, ...(folders ? { folders } : {}) }, files: left };
   if (!o.dryRun && changes.length > 0) {
-    const blockers = await preflight(root, changes);
-    if (blockers.length > 0) {
-      throw new ToolError(ExitCode.PLAN, `cannot write ${blockers.length === 1 ? 'a file' : `${blockers.length} files`}`, blockers,
-        'make them writable (chmod u+w), then run revert again');
-    }
+    await refuseBlocked(root, changes, 'make them writable (chmod u+w), then run revert again');
     // The journal: what each file becomes, so that a revert cut off midway can be finished.
-    if (manifest && stored) {
-      const target = new Map(changes.map((c) => [c.path, c.kind === 'delete' ? '' : c.afterSha]));
-      await writeManifest(root, {
-        ...stored, state: 'reverting',
-        files: stored.files.map((f) => (target.has(f.path) ? { ...f, reverted: target.get(f.path) } : f)),
-      });
-    }
-    try {
-      progress.phase('writing', changes.length);
-      const kill = killHook(ctx);
-      await applyChanges(root, changes, (n) => { progress.update(n); kill(n); });
-    } catch (e) {
-      if (!(e instanceof ApplyError)) throw e;
-      if (stored && e.rolledBack) await writeManifest(root, stored);
-      throw new ToolError(ExitCode.IO, `writing ${e.path} failed: ${e.message}`,
-        [e.rolledBack ? 'the files written before it were put back; the tree is as it was' : 'run revert again to finish']);
-    }
+    const target = new Map(changes.map((c) => [c.path, c.kind === 'delete' ? '' : c.afterSha]));
+    const journal = manifest && stored ? {
+      writing: { ...stored, state: 'reverting' as const, files: stored.files.map((f) => (target.has(f.path) ? { ...f, reverted: target.get(f.path) } : f)) },
+      done: final, before: stored,
+    } : null;
+    progress.phase('writing', changes.length);
+    const kill = killHook(ctx);
+    await committed(o.dir, 'revert', () => commit(root, changes, journal, { onWritten: (n) => { progress.update(n); kill(n); } }));
+  } else if (!o.dryRun && manifest && stored) {
+    await committed(o.dir, 'revert', () => writeManifest(root, final));
   }
   progress.done();
-  let manifestRemoved = false;
+  const manifestRemoved = !o.dryRun && manifest !== null && final === null;
   if (!o.dryRun && manifest && manifest.state !== 'instrumented') await removeTemps(root, manifest.files.map((f) => f.path));
-  if (!o.dryRun && manifest && stored) {
-    const left = [...others, ...planned.remaining].map(({ reverted: _, ...f }) => f as ManifestEntry).sort(byPath);
-    if (left.length === 0) {
-      await removeManifest(root);
-      manifestRemoved = true;
-    } else {
-      // A folder stays listed while entries of it are left (conflicts).
-      const folders = stored.options.folders?.filter((f) => left.some((e) => e.folder === f.path));
-      await writeManifest(root, { ...stored, state: 'instrumented', options: { ...stored.options, ...(folders ? { folders } : {}) }, files: left });
-    }
-  }
   const report: RevertReport = {
     command: 'revert', dir: o.dir, dryRun: o.dryRun, mode: manifest ? 'manifest' : 'structural',
     files: reports, renamedBack: planned.renamedBack, manifestRemoved, warnings: planned.warnings,

@@ -1,0 +1,28 @@
+// What both commands say when the commit layer refuses or fails: the blockers before the first
+// write (exit 3), a failed write and whether the tree was put back (exit 4).
+import type { FileChange } from '../core/plan.js';
+import { ExitCode, ToolError } from '../cli/errors.js';
+import { checkWritable, CommitError, UnsafePathError } from '../io/commit.js';
+
+/** Refuses the run, before any write, when a file of the plan cannot be written safely. */
+export async function refuseBlocked(root: string, changes: readonly FileChange[], hint: string): Promise<void> {
+  const blockers = await checkWritable(root, changes);
+  if (blockers.length > 0) {
+    throw new ToolError(ExitCode.PLAN, `cannot write ${blockers.length === 1 ? 'a file' : `${blockers.length} files`}`, blockers, hint);
+  }
+}
+
+/** Runs a commit step, turning its failures into the errors the user reads. */
+export async function committed<T>(dir: string, command: 'instrument' | 'revert', step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof UnsafePathError) {
+      throw new ToolError(ExitCode.PLAN, `cannot write ${e.path}: ${e.why}`, ['nothing was written']);
+    }
+    if (!(e instanceof CommitError)) throw e;
+    throw new ToolError(ExitCode.IO, `writing ${e.path} failed: ${e.message}`,
+      [e.rolledBack ? 'the files written before it were put back; the tree is as it was'
+        : command === 'instrument' ? `some files could not be put back: run "memcpy-debug revert ${dir}"` : 'run revert again to finish']);
+  }
+}
