@@ -56,7 +56,7 @@ export function wordRegExp(name: string): RegExp {
 
 /** Classifies the occurrences of `name` that start at `starts`, with `tree` the parse of `text`. */
 export function classifySites(text: string, tree: Tree, starts: readonly number[], name = 'memcpy'): Site[] {
-  const bodyTokens = new Map<number, Token[]>();
+  const bodyTokens = new Map<number, MacroBody>();
   const root = tree.rootNode;
   // #define/#undef of these names make a directive a redefinition: memcpy, and the name itself.
   const redefined = new Set(['memcpy', name]);
@@ -74,7 +74,7 @@ export function site(start: number, kind: SiteKind): Site {
 
 function classify(
   text: string, node: Node, start: number, end: number, name: string,
-  redefined: Set<string>, bodyTokens: Map<number, Token[]>,
+  redefined: Set<string>, bodyTokens: Map<number, MacroBody>,
 ): SiteKind {
   const type = node.type;
   if (type === 'comment') return 'comment';
@@ -86,14 +86,17 @@ function classify(
     return 'unclassified';
   }
   if (type === 'field_identifier') return 'member';
-  const parent = node.parent;
+  // The ancestors, from a walk down from the root: Node.parent walks down from the root itself,
+  // so following parents up from depth d costs d^2 (50,000 nested braces took minutes).
+  const chain = ancestors(node);
+  const parent = chain[chain.length - 2];
   if (!parent) return 'unclassified';
-  const verdict = classifyNode(text, node, parent);
+  const verdict = classifyNode(text, node, parent, chain);
   // tree-sitter guesses when C is ambiguous without the macros' definitions: a statement
   // `memcpy((void __force *)to, from, n);` or one after `for_each_possible_cpu(cpu)` becomes a
   // declaration of memcpy. In a function body nobody declares memcpy after `;`, `{`, `}` or `)`,
   // so there the tokens decide.
-  if (verdict !== 'call' && verdict !== 'member' && verdict !== 'bypass' && insideFunctionBody(parent) &&
+  if (verdict !== 'call' && verdict !== 'member' && verdict !== 'bypass' && insideFunctionBody(chain) &&
     text[skipTrivia(text, end)] === '(') {
     const byTokens = classifyByTokens(text, start, end, 0, node);
     if (byTokens === 'unparsed-call') return byTokens;
@@ -101,7 +104,7 @@ function classify(
   return verdict;
 }
 
-function classifyNode(text: string, node: Node, parent: Node): SiteKind {
+function classifyNode(text: string, node: Node, parent: Node, chain: readonly Node[]): SiteKind {
   const type = node.type;
   if (type === 'type_identifier' || type === 'statement_identifier') return 'value';
   if (type !== 'identifier') return 'unclassified';
@@ -111,7 +114,7 @@ function classifyNode(text: string, node: Node, parent: Node): SiteKind {
     // macro before it, for instance).
     const args = parent.childForFieldName('arguments');
     if (args && text[skipTrivia(text, args.endIndex)] === '{') return 'declaration';
-    return insideError(parent) ? classifyByTokens(text, node.startIndex, node.endIndex, 0, node) : 'call';
+    return insideError(chain) ? classifyByTokens(text, node.startIndex, node.endIndex, 0, node) : 'call';
   }
   if ((ptype === 'preproc_def' || ptype === 'preproc_function_def') && parent.childForFieldName('name')?.equals(node)) {
     return 'redefinition';
@@ -119,22 +122,43 @@ function classifyNode(text: string, node: Node, parent: Node): SiteKind {
   if (ptype === 'preproc_ifdef' || ptype === 'preproc_defined') return 'redefinition';
   if (DECLARATOR_PARENTS.has(ptype) && parent.childForFieldName('declarator')?.equals(node)) return 'declaration';
   if (ptype === 'parenthesized_expression') {
-    const gp = parent.parent;
+    const gp = chain[chain.length - 3];
     if (gp?.type === 'call_expression' && gp.childForFieldName('function')?.equals(parent)) return 'bypass';
   }
-  if (ptype === 'ERROR' || insideError(parent)) return classifyByTokens(text, node.startIndex, node.endIndex, 0, node);
+  if (ptype === 'ERROR' || insideError(chain)) return classifyByTokens(text, node.startIndex, node.endIndex, 0, node);
   return 'value';
 }
 
-function insideError(node: Node): boolean {
-  for (let n: Node | null = node; n; n = n.parent) if (n.type === 'ERROR') return true;
-  return false;
+/** The nodes from the root down to `node` (included), found with a cursor in one walk. */
+function ancestors(node: Node): Node[] {
+  const out: Node[] = [];
+  const cursor = node.tree.walk();
+  try {
+    for (;;) {
+      const current = cursor.currentNode;
+      out.push(current);
+      if (current.id === node.id) return out;
+      // The child that holds the node: the first whose span covers it.
+      if (!cursor.gotoFirstChild()) return [...out.slice(0, -1), node];
+      while (!(cursor.startIndex <= node.startIndex && node.endIndex <= cursor.endIndex && (cursor.startIndex < cursor.endIndex || cursor.currentNode.id === node.id))) {
+        if (!cursor.gotoNextSibling()) return [...out, node];
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
 }
 
-function insideFunctionBody(node: Node): boolean {
-  for (let n: Node | null = node; n; n = n.parent) {
-    if (n.type === 'compound_statement') return true;
-    if (n.type === 'translation_unit' || n.type === 'struct_specifier' || n.type === 'union_specifier') return false;
+/** Below `chain`'s last node: true if an ERROR node holds it. */
+function insideError(chain: readonly Node[]): boolean {
+  return chain.some((n) => n.type === 'ERROR');
+}
+
+function insideFunctionBody(chain: readonly Node[]): boolean {
+  for (let i = chain.length - 2; i >= 0; i--) {
+    const t = chain[i].type;
+    if (t === 'compound_statement') return true;
+    if (t === 'translation_unit' || t === 'struct_specifier' || t === 'union_specifier') return false;
   }
   return false;
 }
@@ -204,8 +228,28 @@ function wordBefore(text: string, end: number): string {
 }
 
 /** A name inside raw directive text: a macro body, or the argument of #undef, #pragma, ... */
+/** A macro body's tokens, those that are code, and where each of those is in it. */
+interface MacroBody {
+  readonly tokens: Token[];
+  readonly code: Token[];
+  readonly codeIndex: Map<Token, number>;
+}
+
+/** The index of the token that holds `at`, or -1. */
+function tokenAt(tokens: readonly Token[], at: number): number {
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (tokens[mid].end <= at) lo = mid + 1;
+    else if (tokens[mid].start > at) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
+}
+
 function classifyMacroText(
-  text: string, arg: Node, start: number, redefined: Set<string>, bodyTokens: Map<number, Token[]>,
+  text: string, arg: Node, start: number, redefined: Set<string>, bodyTokens: Map<number, MacroBody>,
 ): SiteKind {
   const directive = arg.parent;
   if (!directive) return 'unclassified';
@@ -216,20 +260,24 @@ function classifyMacroText(
   if (directive.type !== 'preproc_def' && directive.type !== 'preproc_function_def') return 'unclassified';
   const defined = directive.childForFieldName('name')?.text ?? '';
   if (redefined.has(defined)) return 'redefinition';
-  let tokens = bodyTokens.get(arg.startIndex);
-  if (!tokens) {
-    tokens = tokenize(text, arg.startIndex, arg.endIndex);
-    bodyTokens.set(arg.startIndex, tokens);
+  let body = bodyTokens.get(arg.startIndex);
+  if (!body) {
+    const tokens = tokenize(text, arg.startIndex, arg.endIndex);
+    const code = tokens.filter((t) => t.kind !== 'comment');
+    body = { tokens, code, codeIndex: new Map(code.map((t, i) => [t, i])) };
+    bodyTokens.set(arg.startIndex, body);
   }
-  const at = tokens.findIndex((t) => t.start <= start && start < t.end);
+  // Each body is tokenized once, and each site found by binary search: a macro of 10,000 lines
+  // with a call on each stays linear.
+  const at = tokenAt(body.tokens, start);
   if (at < 0) return 'unclassified';
-  const tok = tokens[at];
+  const tok = body.tokens[at];
   if (tok.kind === 'comment') return 'comment';
   if (tok.kind === 'string' || tok.kind === 'char') return 'string';
   if (tok.kind !== 'ident' || tok.start !== start) return 'unclassified';
-  const code = tokens.filter((t) => t.kind !== 'comment');
+  const code = body.code;
   if (directive.type === 'preproc_def' && code.length === 1) return 'alias';
-  const i = code.indexOf(tok);
+  const i = body.codeIndex.get(tok)!;
   const prev = code[i - 1];
   const next = code[i + 1];
   const prevText = prev ? text.slice(prev.start, prev.end) : '';
