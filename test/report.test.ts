@@ -102,6 +102,16 @@ describe('memcpy-debug report on real kernel logs', () => {
     assert.equal(memmove.sites[0].reports, 13);
   });
 
+  test('the whole kernel instrumented in its tree: checks on at boot, 0 reports from a btrfs workload, the planted ones found', () => {
+    // scripts/uml-kernel-tree.sh: Linux 6.1 instrumented whole (kernel-tree placement), UML with
+    // CONFIG_MEMCPY_DEBUG=y; 1,000 creates, renames, 500 links and deletes, then the self-test module.
+    const text = log('uml-kernel-tree-warn.console.log');
+    assert.match(text, /memcpy_debug: overlap checks on: on-overlap=warn same-pointer=report/);
+    assert.match(text, /^workload: 0 overlap reports during the workload$/m);
+    assert.match(text, /^workload: unmounted cleanly$/m);
+    assertSelftestSites(reportJson(['uml-kernel-tree-warn.console.log']).sites, 'mcdtest');
+  });
+
   test('several logs at once add up', () => {
     const j = reportJson(['uml-warn.console.log', 'uml-memmove.console.log']);
     assert.equal(j.sites.length, 6);
