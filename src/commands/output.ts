@@ -4,8 +4,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { painter, type ColorMode, type Context } from '../cli/context.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
-import type { Region } from '../core/edit.js';
-import { byPath } from '../core/plan.js';
+import { byPath, type FileTexts } from '../core/plan.js';
 import { colourPatch, filePatch, renderDiffstat, statsOfChanges } from '../render/patch.js';
 import type { FileChange } from '../core/plan.js';
 
@@ -24,17 +23,6 @@ export interface OutputOptions {
   readonly exitCode: boolean;
   readonly color: ColorMode;
 }
-
-/** A file's change for the patch: its texts, or its patch already rendered (by a worker). */
-export type FileTexts =
-  | {
-    readonly path: string;
-    readonly before: string | null;
-    readonly after: string | null;
-    /** The changed lines, when known: the patch is then built from them instead of a diff. */
-    readonly regions?: readonly Region[];
-  }
-  | { readonly path: string; readonly patch: string };
 
 export function renderPatch(files: readonly FileTexts[], prefix: string): string {
   return [...files]
@@ -100,6 +88,7 @@ async function checkOutputFile(ctx: Context, dir: string, file: string): Promise
     'give a new file name (or a .patch, .diff or .json file), or one outside the folder');
 }
 
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
-}
+import { shellQuote } from '../core/next-steps.js';
+export { shellQuote };
+
+export type { FileTexts } from '../core/plan.js';

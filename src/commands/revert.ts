@@ -8,11 +8,11 @@ import type { Edit } from '../core/edit.js';
 import type { Manifest, ManifestEntry } from '../core/manifest.js';
 import { byPath, modifyChange, sha256, type FileChange } from '../core/plan.js';
 import type { RevertFileReport, RevertReport } from '../core/report.js';
-import { planRevertEntry } from '../core/revert-plan.js';
+import { planRevertEntry, revertJournal, selectFolders } from '../core/revert-plan.js';
 import { fillTemplate, renderRuntime, runtimeParamsOf, RUNTIME_FILES } from '../core/runtime.js';
 import { structuralRevertBuild, structuralRevertC } from '../core/structural-revert.js';
 import type { Context } from '../cli/context.js';
-import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
+import { ExitCode, type ExitCodeValue } from '../cli/errors.js';
 import { commit, removeTemps, writeManifest } from '../io/commit.js';
 import { committed, refuseBlocked } from './committed.js';
 import { loadCParser, loadTemplates, loadTreeTemplates } from '../io/assets.js';
@@ -22,7 +22,7 @@ import { scanTree } from '../io/scan.js';
 import { underLock } from '../io/lock.js';
 import { list } from '../core/build/plan-kbuild.js';
 import { revertSummary } from '../render/summary.js';
-import { existingDir, holds, killHook } from './instrument.js';
+import { existingDir, killHook } from './instrument.js';
 import { kernelTreeOf } from '../io/kernel-tree.js';
 import { TREE_CREATED, TREE_FILES } from '../core/kernel/tree-runtime.js';
 import { checkOutputFiles, emitChange, type FileTexts, type OutputOptions } from './output.js';
@@ -66,20 +66,9 @@ async function runRevertLocked(root: string, scope: string, o: RevertOptions, ct
   const { reports, changes } = planned;
   changes.sort(byPath);
 
-  // What the manifest becomes: gone, or what is left (conflicts, other folders of a kernel tree).
-  const left = [...others, ...planned.remaining].map(({ reverted: _, ...f }) => f as ManifestEntry).sort(byPath);
-  // A folder stays listed while entries of it are left.
-  const folders = stored?.options.folders?.filter((f) => left.some((e) => e.folder === f.path));
-  const final = !stored || left.length === 0 ? null
-    : { ...stored, state: 'instrumented' as const, options: { ...stored.options, ...(folders ? { folders } : {}) }, files: left };
+  const { final, journal } = revertJournal(manifest ? stored : null, changes, [...others, ...planned.remaining]);
   if (!o.dryRun && changes.length > 0) {
     await refuseBlocked(root, changes, 'make them writable (chmod u+w), then run revert again');
-    // The journal: what each file becomes, so that a revert cut off midway can be finished.
-    const target = new Map(changes.map((c) => [c.path, c.kind === 'delete' ? '' : c.afterSha]));
-    const journal = manifest && stored ? {
-      writing: { ...stored, state: 'reverting' as const, files: stored.files.map((f) => (target.has(f.path) ? { ...f, reverted: target.get(f.path) } : f)) },
-      done: final, before: stored,
-    } : null;
     progress.phase('writing', changes.length);
     const kill = killHook(ctx);
     await committed(o.dir, 'revert', () => commit(root, changes, journal, { onWritten: (n) => { progress.update(n); kill(n); } }));
@@ -96,34 +85,6 @@ async function runRevertLocked(root: string, scope: string, o: RevertOptions, ct
   };
   const code = await emitChange(o, ctx, report, started, changes, planned.texts, (r) => revertSummary(r));
   return reports.some((r) => r.status === 'conflict') ? ExitCode.CONFLICT : code;
-}
-
-/**
- * The part of the manifest this revert undoes. A folder's own manifest: all of it. A kernel
- * tree's: the folders at or under `scope` ('' is the whole tree), and the shared runtime when
- * no other folder is left; a revert cut off midway takes up the entries it had marked.
- */
-function selectFolders(stored: Manifest, scope: string, shown: string, root: string): { manifest: Manifest; others: ManifestEntry[] } {
-  if (stored.options.placement !== 'kernel-tree') return { manifest: stored, others: [] };
-  const folders = stored.options.folders ?? [];
-  let chosen: (e: ManifestEntry) => boolean;
-  if (stored.state === 'reverting') {
-    chosen = (e) => e.reverted !== undefined;
-  } else {
-    const mine = folders.filter((f) => holds(scope, f.path)).map((f) => f.path);
-    if (folders.length === 0) {
-      // Only the shared runtime is left (kept before because a call still needed it).
-      chosen = () => true;
-    } else if (mine.length === 0) {
-      const by = folders.find((f) => holds(f.path, scope));
-      throw new ToolError(ExitCode.PLAN, by ? `${shown} was instrumented as part of ${by.path || 'the whole tree'}` : `nothing is instrumented under ${shown} in this kernel tree`,
-        folders.map((f) => `instrumented: ${f.path || '(the whole tree)'}`), by ? `revert that folder: memcpy-debug revert ${join(root, by.path)}` : 'nothing to do');
-    } else {
-      const last = folders.every((f) => mine.includes(f.path));
-      chosen = (e) => (e.shared ? last : e.folder !== undefined && mine.includes(e.folder));
-    }
-  }
-  return { manifest: { ...stored, files: stored.files.filter(chosen) }, others: stored.files.filter((e) => !chosen(e)) };
 }
 
 async function planFromManifest(root: string, manifest: Manifest, force: boolean, withTexts: boolean, progress: Progress): Promise<Planned> {

@@ -118,3 +118,9 @@ export function lineIndex(text: string): (index: number) => number {
     return line;
   };
 }
+
+/** What planning one file gave: a problem, nothing (no memcpy), or the plan and its patch. */
+export type FileOutcome =
+  | { readonly path: string; readonly problem: string }
+  | { readonly path: string; readonly skipped: true }
+  | { readonly path: string; readonly planned: Omit<InstrumentedFile, 'after'>; readonly patch: string | null };

@@ -129,3 +129,6 @@ function safeRelative(path: string, emptyOk: boolean): boolean {
 export function serializeManifest(m: Manifest): string {
   return JSON.stringify(m, null, 1) + '\n';
 }
+
+/** True when folder `a` holds `b` (or is it); '' (the top of a tree) holds everything. */
+export const holds = (a: string, b: string): boolean => a === '' || a === b || b.startsWith(`${a}/`);

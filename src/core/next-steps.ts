@@ -63,3 +63,8 @@ export function nextSteps(f: NextStepFacts): NextSteps {
     undo,
   };
 }
+
+/** A word for a POSIX shell: as it is when safe, else single-quoted. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./@%+=:,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}

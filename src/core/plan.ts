@@ -46,3 +46,15 @@ export function modifyChange(path: string, text: string, edits: readonly Edit[])
 
 export const byPath = (a: { path: string }, b: { path: string }): number =>
   a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+
+/** A file's change for the patch: its texts, or its patch already rendered (by a worker). */
+export type FileTexts =
+  | {
+    readonly path: string;
+    readonly before: string | null;
+    readonly after: string | null;
+    /** The changed lines, when known: the patch is then built from them instead of a diff. */
+    readonly regions?: readonly Region[];
+  }
+  | { readonly path: string; readonly patch: string };
+

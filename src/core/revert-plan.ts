@@ -2,8 +2,10 @@
 // An unchanged file gets its original bytes; a file edited since gets our edits undone and the
 // user's kept; a file where one of our lines was itself edited is a conflict.
 import { revertRegions } from './edit.js';
-import { regionsOf as manifestRegions, type ManifestEntry } from './manifest.js';
-import { modifyChange, sha256, type FileChange } from './plan.js';
+import { join } from 'node:path';
+import { ExitCode, ToolError } from './errors.js';
+import { holds, regionsOf as manifestRegions, type Manifest, type ManifestEntry } from './manifest.js';
+import { byPath, modifyChange, sha256, type FileChange } from './plan.js';
 import type { RevertStatus } from './report.js';
 
 export interface RevertFilePlan {
@@ -41,4 +43,51 @@ export function planRevertEntry(entry: ManifestEntry, current: string | null, fo
   const status: RevertStatus = unchanged ? 'restored' : conflicts.length > 0 ? 'partly-reverted' : 'reverted';
   const { change, after } = modifyChange(path, current, edits);
   return { path, status, reasons: conflicts.map((c) => `skipped: ${c.reason}`), change, after };
+}
+
+/**
+ * The part of the manifest this revert undoes. A folder's own manifest: all of it. A kernel
+ * tree's: the folders at or under `scope` ('' is the whole tree), and the shared runtime when
+ * no other folder is left; a revert cut off midway takes up the entries it had marked.
+ */
+export function selectFolders(stored: Manifest, scope: string, shown: string, root: string): { manifest: Manifest; others: ManifestEntry[] } {
+  if (stored.options.placement !== 'kernel-tree') return { manifest: stored, others: [] };
+  const folders = stored.options.folders ?? [];
+  let chosen: (e: ManifestEntry) => boolean;
+  if (stored.state === 'reverting') {
+    chosen = (e) => e.reverted !== undefined;
+  } else {
+    const mine = folders.filter((f) => holds(scope, f.path)).map((f) => f.path);
+    if (folders.length === 0) {
+      // Only the shared runtime is left (kept before because a call still needed it).
+      chosen = () => true;
+    } else if (mine.length === 0) {
+      const by = folders.find((f) => holds(f.path, scope));
+      throw new ToolError(ExitCode.PLAN, by ? `${shown} was instrumented as part of ${by.path || 'the whole tree'}` : `nothing is instrumented under ${shown} in this kernel tree`,
+        folders.map((f) => `instrumented: ${f.path || '(the whole tree)'}`), by ? `revert that folder: memcpy-debug revert ${join(root, by.path)}` : 'nothing to do');
+    } else {
+      const last = folders.every((f) => mine.includes(f.path));
+      chosen = (e) => (e.shared ? last : e.folder !== undefined && mine.includes(e.folder));
+    }
+  }
+  return { manifest: { ...stored, files: stored.files.filter(chosen) }, others: stored.files.filter((e) => !chosen(e)) };
+}
+
+/**
+ * What the manifest becomes after the revert (null: removed; else what is left: conflicts, the
+ * other folders of a kernel tree), and the journal around the writes: each file marked with
+ * what it becomes, so that a revert cut off midway can be finished. No journal without a manifest.
+ */
+export function revertJournal(stored: Manifest | null, changes: readonly FileChange[], leftEntries: readonly ManifestEntry[]): {
+  final: Manifest | null;
+  journal: { writing: Manifest; done: Manifest | null; before: Manifest } | null;
+} {
+  if (!stored) return { final: null, journal: null };
+  const left = leftEntries.map(({ reverted: _, ...f }) => f as ManifestEntry).sort(byPath);
+  // A folder stays listed while entries of it are left.
+  const folders = stored.options.folders?.filter((f) => left.some((e) => e.folder === f.path));
+  const final = left.length === 0 ? null : { ...stored, state: 'instrumented' as const, options: { ...stored.options, ...(folders ? { folders } : {}) }, files: left };
+  const target = new Map(changes.map((c) => [c.path, c.kind === 'delete' ? '' : c.afterSha]));
+  const writing = { ...stored, state: 'reverting' as const, files: stored.files.map((f) => (target.has(f.path) ? { ...f, reverted: target.get(f.path) } : f)) };
+  return { final, journal: { writing, done: final, before: stored } };
 }

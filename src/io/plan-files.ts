@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ParseError, type CParser } from '../core/c/parse-c.js';
-import { instrumentFile, type InstrumentedFile } from '../core/instrument-file.js';
+import { instrumentFile, type FileOutcome } from '../core/instrument-file.js';
+export type { FileOutcome } from '../core/instrument-file.js';
 import { filePatch } from '../render/patch.js';
 import { loadCParser } from './assets.js';
 
@@ -21,10 +22,6 @@ export interface FileJob {
   readonly kernelTree?: boolean;
 }
 
-export type FileOutcome =
-  | { readonly path: string; readonly problem: string }
-  | { readonly path: string; readonly skipped: true }
-  | { readonly path: string; readonly planned: Omit<InstrumentedFile, 'after'>; readonly patch: string | null };
 
 /** Below this many files, starting workers costs more than it saves. */
 const POOL_THRESHOLD = 2000;

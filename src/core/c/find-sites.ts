@@ -86,17 +86,14 @@ function classify(
     return 'unclassified';
   }
   if (type === 'field_identifier') return 'member';
-  // The ancestors, from a walk down from the root: Node.parent walks down from the root itself,
-  // so following parents up from depth d costs d^2 (50,000 nested braces took minutes).
-  const chain = ancestors(node);
-  const parent = chain[chain.length - 2];
+  const parent = node.parent;
   if (!parent) return 'unclassified';
-  const verdict = classifyNode(text, node, parent, chain);
+  const verdict = classifyNode(text, node, parent);
   // tree-sitter guesses when C is ambiguous without the macros' definitions: a statement
   // `memcpy((void __force *)to, from, n);` or one after `for_each_possible_cpu(cpu)` becomes a
   // declaration of memcpy. In a function body nobody declares memcpy after `;`, `{`, `}` or `)`,
   // so there the tokens decide.
-  if (verdict !== 'call' && verdict !== 'member' && verdict !== 'bypass' && insideFunctionBody(chain) &&
+  if (verdict !== 'call' && verdict !== 'member' && verdict !== 'bypass' && insideFunctionBody(parent) &&
     text[skipTrivia(text, end)] === '(') {
     const byTokens = classifyByTokens(text, start, end, 0, node);
     if (byTokens === 'unparsed-call') return byTokens;
@@ -104,7 +101,7 @@ function classify(
   return verdict;
 }
 
-function classifyNode(text: string, node: Node, parent: Node, chain: readonly Node[]): SiteKind {
+function classifyNode(text: string, node: Node, parent: Node): SiteKind {
   const type = node.type;
   if (type === 'type_identifier' || type === 'statement_identifier') return 'value';
   if (type !== 'identifier') return 'unclassified';
@@ -114,7 +111,7 @@ function classifyNode(text: string, node: Node, parent: Node, chain: readonly No
     // macro before it, for instance).
     const args = parent.childForFieldName('arguments');
     if (args && text[skipTrivia(text, args.endIndex)] === '{') return 'declaration';
-    return insideError(chain) ? classifyByTokens(text, node.startIndex, node.endIndex, 0, node) : 'call';
+    return insideError(parent) ? classifyByTokens(text, node.startIndex, node.endIndex, 0, node) : 'call';
   }
   if ((ptype === 'preproc_def' || ptype === 'preproc_function_def') && parent.childForFieldName('name')?.equals(node)) {
     return 'redefinition';
@@ -122,43 +119,41 @@ function classifyNode(text: string, node: Node, parent: Node, chain: readonly No
   if (ptype === 'preproc_ifdef' || ptype === 'preproc_defined') return 'redefinition';
   if (DECLARATOR_PARENTS.has(ptype) && parent.childForFieldName('declarator')?.equals(node)) return 'declaration';
   if (ptype === 'parenthesized_expression') {
-    const gp = chain[chain.length - 3];
+    const gp = parent.parent;
     if (gp?.type === 'call_expression' && gp.childForFieldName('function')?.equals(parent)) return 'bypass';
   }
-  if (ptype === 'ERROR' || insideError(chain)) return classifyByTokens(text, node.startIndex, node.endIndex, 0, node);
+  if (ptype === 'ERROR' || insideError(parent)) return classifyByTokens(text, node.startIndex, node.endIndex, 0, node);
   return 'value';
 }
 
-/** The nodes from the root down to `node` (included), found with a cursor in one walk. */
-function ancestors(node: Node): Node[] {
-  const out: Node[] = [];
-  const cursor = node.tree.walk();
-  try {
-    for (;;) {
-      const current = cursor.currentNode;
-      out.push(current);
-      if (current.id === node.id) return out;
-      // The child that holds the node: the first whose span covers it.
-      if (!cursor.gotoFirstChild()) return [...out.slice(0, -1), node];
-      while (!(cursor.startIndex <= node.startIndex && node.endIndex <= cursor.endIndex && (cursor.startIndex < cursor.endIndex || cursor.currentNode.id === node.id))) {
-        if (!cursor.gotoNextSibling()) return [...out, node];
-      }
+/**
+ * True if `node` is (in) an ERROR node. Node.parent walks down from the root, so following
+ * parents up costs the depth squared (50,000 nested braces took minutes): the ERROR nodes'
+ * spans are collected once per tree instead, and most trees have none.
+ */
+function insideError(node: Node): boolean {
+  const root = node.tree.rootNode;
+  if (!root.hasError) return false;
+  let spans = errorSpans.get(node.tree);
+  if (!spans) {
+    spans = [];
+    const stack: Node[] = [root];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n.type === 'ERROR') spans.push([n.startIndex, n.endIndex]);
+      else for (const c of n.children) if (c && c.hasError) stack.push(c);
     }
-  } finally {
-    cursor.delete();
+    errorSpans.set(node.tree, spans);
   }
+  return spans.some(([s, e]) => s <= node.startIndex && node.endIndex <= e);
 }
+const errorSpans = new WeakMap<Tree, [number, number][]>();
 
-/** Below `chain`'s last node: true if an ERROR node holds it. */
-function insideError(chain: readonly Node[]): boolean {
-  return chain.some((n) => n.type === 'ERROR');
-}
-
-function insideFunctionBody(chain: readonly Node[]): boolean {
-  for (let i = chain.length - 2; i >= 0; i--) {
-    const t = chain[i].type;
-    if (t === 'compound_statement') return true;
-    if (t === 'translation_unit' || t === 'struct_specifier' || t === 'union_specifier') return false;
+/** True if the nearest scope around `node` is a function body (not file scope, not a struct). */
+function insideFunctionBody(node: Node): boolean {
+  for (let n: Node | null = node; n; n = n.parent) {
+    if (n.type === 'compound_statement') return true;
+    if (n.type === 'translation_unit' || n.type === 'struct_specifier' || n.type === 'union_specifier') return false;
   }
   return false;
 }
