@@ -38,3 +38,13 @@ for which in plain instrumented; do
 done
 echo "x86: objtool warnings only in the instrumented build:"
 diff <(grep -o 'objtool: .*' "$work/plain.log" | sort -u) <(grep -o 'objtool: .*' "$work/instrumented.log" | sort -u) | grep '^>' || echo "  none"
+# defconfig does not validate noinstr on vmlinux.o (that needs DEBUG_ENTRY): run that check too,
+# read-only, on both, and compare the warnings without their offsets.
+for which in plain instrumented; do
+  "$work/build-$which/tools/objtool/objtool" --hacks=jump_label --hacks=noinstr --noinstr --uaccess --link --dry-run \
+    "$work/build-$which/vmlinux.o" >"$work/noinstr-$which.log" 2>&1 || true
+  echo "x86: $which: objtool --noinstr on vmlinux.o: $(grep -c 'warning:' "$work/noinstr-$which.log" || true) warnings"
+done
+echo "x86: noinstr warnings only in the instrumented build:"
+diff <(sed 's/+0x[0-9a-f]*//; s|^.*vmlinux.o: ||' "$work/noinstr-plain.log" | sort -u) \
+  <(sed 's/+0x[0-9a-f]*//; s|^.*vmlinux.o: ||' "$work/noinstr-instrumented.log" | sort -u) | grep '^>' || echo "  none"
