@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests build with, when missing: gcc and make, Debian's linux-headers (the
-# Kbuild an out-of-tree module builds against), cmake, git and patch, and what zlib and
+# Kbuild an out-of-tree module builds against) and linux-source-6.1 (real kernel folders to
+# instrument and build), cmake, git and patch, and what zlib and
 # btrfs-progs need to build and test; then fetches those two projects' sources
 # (scripts/fetch-sources.sh). Debian or Ubuntu; needs root (or sudo).
 set -euo pipefail
