@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES, type BuildFiles } from '../core/build/plan-build.js';
-import { planInstrument, runtimePaths } from '../core/instrument-plan.js';
+import { chooseTarget, planInstrument, runtimePaths } from '../core/instrument-plan.js';
 import { holds, type Manifest, type TreeFolder } from '../core/manifest.js';
 import { shellQuote } from '../core/next-steps.js';
 import { RUNTIME_FILES, type OnOverlap, type Placement, type SamePointer, type Target } from '../core/runtime.js';
@@ -137,12 +137,16 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
   const existing = new Map<string, string | null>();
   for (const p of runtimePaths(placement)) existing.set(p, await readTextIfExists(join(root, p)));
   const [kernel, user, treeTemplates] = await Promise.all([loadTemplates('kernel'), loadTemplates('user'), loadTreeTemplates()]);
+  // Build files elsewhere that compile this folder: a user-space question (in a kernel tree the
+  // walk up would read the whole tree).
+  const { target } = chooseTarget({ o, where, previous, buildFiles, outcomes });
   const { changes, patches, report, journal } = planInstrument({
     o, where, stored, previous, folders, resumed, samePointer, excludes, buildFiles, scan, outcomes,
-    makefiles: await readKbuildMakefiles(root, scan.cFiles),
+    // Only the folders of files with calls to rename can have a rule that leaves one out.
+    makefiles: target === 'kernel' ? await readKbuildMakefiles(root, outcomes.flatMap((r) => ('planned' in r && r.planned.renamed > 0 ? [r.path] : []))) : new Map(),
     templates: { kernel, user, tree: treeTemplates },
     existing,
-    otherBuilders: tree ? [] : (await otherBuilders(root)).files,
+    otherBuilders: target === 'user' ? (await otherBuilders(root)).files : [],
     kernelTreeQuoted: await findKernelTree(join(root, scope), shellQuote),
     version: await toolVersion(), now: new Date().toISOString(),
   });

@@ -65,15 +65,21 @@ export function runtimePaths(placement: Placement): string[] {
   return placement === 'kernel-tree' ? [...TREE_CREATED, TREE_FILES.makefile, TREE_FILES.kconfig] : ['memcpy_debug.c', 'memcpy_debug.h'];
 }
 
+/** Kernel or user space: as recorded, as asked, or from what the files include (then the build file). */
+export function chooseTarget(input: Pick<InstrumentInput, 'o' | 'where' | 'previous' | 'buildFiles' | 'outcomes'>): { target: Target; why: string } {
+  const { o, where, previous } = input;
+  if (previous) return { target: previous.options.target, why: 'as when instrumented' };
+  if (o.target) return { target: o.target, why: '--target' };
+  if (where.placement === 'kernel-tree') return { target: 'kernel', why: 'the folder is in a Linux source tree' };
+  return detectTarget(input.buildFiles, input.outcomes.flatMap((r) => ('planned' in r ? [r.planned.includes] : [])));
+}
+
 export function planInstrument(input: InstrumentInput): InstrumentPlan {
   const { o, where, stored, previous, folders, resumed, samePointer, excludes, buildFiles, scan, outcomes } = input;
   const { root, scope } = where;
   const tree = where.placement === 'kernel-tree';
   // Kernel or user space: from what the files include; then the build file.
-  const detected = tree ? { target: 'kernel' as const, why: 'the folder is in a Linux source tree' }
-    : detectTarget(buildFiles, outcomes.flatMap((r) => ('planned' in r ? [r.planned.includes] : [])));
-  const target = previous?.options.target ?? o.target ?? detected.target;
-  const targetWhy = previous ? 'as when instrumented' : o.target ? '--target' : detected.why;
+  const { target, why: targetWhy } = chooseTarget(input);
   const onOverlap = stored?.options.onOverlap ?? o.onOverlap ?? ON_OVERLAP[target][0];
   if (tree && stored && o.onOverlap !== undefined && o.onOverlap !== stored.options.onOverlap) {
     throw new ToolError(ExitCode.USAGE, `--on-overlap ${o.onOverlap}: this kernel tree's runtime was added with --on-overlap ${stored.options.onOverlap}`, [],
