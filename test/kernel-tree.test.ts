@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { copyTree, FIXTURES, removeTree, runCli, tempDir, treeDiff } from './helpers/cli.js';
+import { copyTree, FIXTURES, removeTree, run, runCli, tempDir, treeDiff } from './helpers/cli.js';
 import { buildModule, missing } from './helpers/toolchain.js';
 
 const TREE = join(FIXTURES, 'kernel-tree', 'before');
@@ -107,6 +107,21 @@ describe('kernel-tree placement', () => {
     const structural = runCli(['revert', 'whole'], { cwd: tmp });
     assert.equal(structural.status, 0, structural.stderr);
     assert.deepEqual(await treeDiff(top, TREE), []);
+  });
+
+  test('the dry-run patch of a folder in the tree applies where it was made and gives what instrument writes', { skip: missing('git') }, async () => {
+    await fresh('patch');
+    const dry = runCli(['instrument', 'patch/fs/demo', '--kernel-tree', '--dry-run'], { cwd: tmp });
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout.toString(), /^diff --git a\/patch\/fs\/demo\/a\.c b\/patch\/fs\/demo\/a\.c$/m);
+    assert.match(dry.stdout.toString(), /^diff --git a\/patch\/lib\/Kconfig\.debug b\/patch\/lib\/Kconfig\.debug$/m);
+    const stat = runCli(['instrument', 'patch/fs/demo', '--kernel-tree', '--dry-run', '--stat'], { cwd: tmp });
+    assert.match(stat.stdout.toString(), /^ patch\/include\/linux\/memcpy_debug\.h +\| /m);
+    const applied = join(tmp, 'applied');
+    await copyTree(TREE, join(applied, 'patch'));
+    assert.equal(run('git', ['apply', '-'], applied, dry.stdout).status, 0);
+    assert.equal(runCli(['instrument', 'patch/fs/demo', '--kernel-tree'], { cwd: tmp }).status, 0);
+    assert.deepEqual(await treeDiff(join(applied, 'patch'), top), []);
   });
 
   test('--kernel-tree outside a kernel tree, --target user with it: clear errors, nothing written', async () => {

@@ -163,7 +163,7 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
   progress.done();
 
   return emitChange(o, ctx, report, started, changes, patches,
-    (r, quote) => instrumentSummary(r, quote));
+    (r, quote) => instrumentSummary(r, quote), root);
 }
 
 /** A folder inside a kernel tree whose own runtime would clash with the tree's: refused. */

@@ -50,8 +50,10 @@ export async function emitChange<R extends { seconds: number; dir: string }>(
   changes: readonly FileChange[],
   files: readonly FileTexts[],
   summary: (report: R, quote: (s: string) => string) => string,
+  root: string = resolve(ctx.cwd, report.dir),
 ): Promise<ExitCodeValue> {
-  const prefix = patchPrefix(ctx.cwd, resolve(ctx.cwd, report.dir));
+  // The paths of the plan are relative to its root: the folder, or the top of a kernel tree.
+  const prefix = patchPrefix(ctx.cwd, root);
   // --stat: the diffstat, of what would change (--dry-run) or of what changed, as git prints.
   if (o.stat && !o.json) ctx.stdout.write(renderDiffstat(statsOfChanges(changes, prefix)));
   if (o.dryRun) {

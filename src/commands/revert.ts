@@ -83,7 +83,7 @@ async function runRevertLocked(root: string, scope: string, o: RevertOptions, ct
     files: reports, renamedBack: planned.renamedBack, manifestRemoved, warnings: planned.warnings,
     resumed: manifest?.state === 'reverting', seconds: 0,
   };
-  const code = await emitChange(o, ctx, report, started, changes, planned.texts, (r) => revertSummary(r));
+  const code = await emitChange(o, ctx, report, started, changes, planned.texts, (r) => revertSummary(r), root);
   return reports.some((r) => r.status === 'conflict') ? ExitCode.CONFLICT : code;
 }
 
