@@ -142,6 +142,17 @@ describe('bad input', () => {
     const r = runCli(['revert', 'mcdemo'], { cwd: tmp });
     assert.equal(r.status, 3, r.stderr);
     assert.match(r.stderr, /manifest\.json is damaged: bad entry/);
+    // Bad regions or edits: the same, never a crash.
+    for (const bad of [{ regions: [[0, 'a']] }, { regions: [['1', 'a', 'b']] }, { edits: [[5, 2, 'x']] }, { regions: 'x' }]) {
+      const m2 = JSON.parse(await readFile(path, 'utf8')) as { files: Record<string, unknown>[] };
+      m2.files[0].path = 'ring.c';
+      const modify = m2.files.find((f) => f.kind === 'modify')!;
+      Object.assign(modify, bad);
+      await writeFile(path, JSON.stringify(m2));
+      const b = runCli(['revert', 'mcdemo'], { cwd: tmp });
+      assert.equal(b.status, 3, `${JSON.stringify(bad)}: ${b.stderr}`);
+      assert.match(b.stderr, /manifest\.json is damaged: bad entry/);
+    }
   });
 
   test('200,000 calls in one function: no stack overflow', async () => {

@@ -114,7 +114,9 @@ export function parseManifest(json: string): Manifest {
   for (const f of o.files) {
     const ok = typeof f?.path === 'string' && safeRelative(f.path, false) &&
       typeof f.after === 'string' &&
-      (f.kind === 'create' || (f.kind === 'modify' && typeof f.before === 'string' && Array.isArray(f.regions) && Array.isArray(f.edits)));
+      (f.kind === 'create' || (f.kind === 'modify' && typeof f.before === 'string' && Array.isArray(f.regions) && Array.isArray(f.edits) &&
+        f.regions.every((r: unknown) => Array.isArray(r) && r.length === 3 && Number.isInteger(r[0]) && r[0] >= 1 && typeof r[1] === 'string' && typeof r[2] === 'string') &&
+        f.edits.every((e: unknown) => Array.isArray(e) && e.length === 3 && Number.isInteger(e[0]) && Number.isInteger(e[1]) && 0 <= e[0] && e[0] <= e[1] && typeof e[2] === 'string')));
     if (!ok) throw new ManifestError(`bad entry ${JSON.stringify(f).slice(0, 120)}`);
   }
   return o as Manifest;
