@@ -1,6 +1,7 @@
-// The name of what holds a site, for the per-site records of --json: the function whose body
-// it is in, or the macro whose body it is in; null at file scope. Lexical, from the item's head
-// (the text before its first '{'), as git's hunk headers and ctags do it.
+// What holds a site: the name of the function whose body it is in, or of the macro whose body
+// it is in (null at file scope), for the per-site records of --json; and whether that function
+// is marked noinstr. Lexical, from the item's head (the text before its first '{'), read once
+// per site, as git's hunk headers and ctags do it.
 import { directiveAt, itemAround, type Layout } from './layout.js';
 
 /** Words that can stand before '(' in a function's head without being its name. */
@@ -11,14 +12,23 @@ const NOT_NAMES = new Set([
   'volatile', 'static', 'extern', 'inline', 'struct', 'union', 'enum',
 ]);
 
-export function enclosingName(text: string, layout: Layout, at: number): string | null {
+/** What holds a site: its function's (or macro's) name, and whether that function must not call out. */
+export interface Holder {
+  readonly name: string | null;
+  readonly uninstrumented: boolean;
+}
+
+export function holderOf(text: string, layout: Layout, at: number): Holder {
   const d = directiveAt(layout, at);
   if (d) {
     const m = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/.exec(text.slice(d.start, d.end));
-    return m ? m[1] : null;
+    return { name: m ? m[1] : null, uninstrumented: false };
   }
   const head = itemHead(text, layout, at);
-  if (head === null) return null;
+  return { name: head === null ? null : nameIn(head), uninstrumented: head !== null && NOT_INSTRUMENTED.test(head) };
+}
+
+function nameIn(head: string): string | null {
   if (/=\s*$/.test(head)) {
     // An initializer at file scope: the variable's name.
     const v = /([A-Za-z_]\w*)\s*(\[[^\]]*\]\s*)*=\s*$/.exec(head);
@@ -47,9 +57,3 @@ export function itemHead(text: string, layout: Layout, at: number): string | nul
  * checks never calls out) and the memory sanitizers' own opt-outs.
  */
 const NOT_INSTRUMENTED = /\b(noinstr|__no_sanitize_address|__no_kmsan_checks|__no_sanitize_memory)\b/;
-
-/** True when the function that holds `at` is marked noinstr (or opts out of KASAN/KMSAN). */
-export function inUninstrumentedFunction(text: string, layout: Layout, at: number): boolean {
-  const head = itemHead(text, layout, at);
-  return head !== null && NOT_INSTRUMENTED.test(head);
-}

@@ -4,7 +4,7 @@ import type { Edit } from '../edit.js';
 import type { Site } from './find-sites.js';
 import { layoutOf, type Layout } from './layout.js';
 import { locateSites } from './locate-sites.js';
-import { enclosingName, inUninstrumentedFunction } from './enclosing.js';
+import { holderOf } from './enclosing.js';
 import type { CParser } from './parse-c.js';
 
 export const DEBUG_NAME = 'memcpy_debug';
@@ -30,9 +30,11 @@ export const TREE_HEADER = '<linux/memcpy_debug.h>';
  */
 export function planCFile(text: string, parser: CParser, header: string): CFilePlan {
   const layout = layoutOf(text);
+  const found = locateSites(text, layout, parser, 'memcpy');
+  const holders = found.map((s) => holderOf(text, layout, s.start));
   // Calls in functions that must not call out stay plain memcpy.
-  const sites = locateSites(text, layout, parser, 'memcpy').map((s) =>
-    s.rename && (s.kind === 'call' || s.kind === 'unparsed-call') && inUninstrumentedFunction(text, layout, s.start) ? { ...s, kind: 'noinstr' as const, rename: false } : s);
+  const sites = found.map((s, i) =>
+    s.rename && (s.kind === 'call' || s.kind === 'unparsed-call') && holders[i].uninstrumented ? { ...s, kind: 'noinstr' as const, rename: false } : s);
   const renames = sites.filter((s) => s.rename);
   const edits: Edit[] = renames.map((s) => ({
     start: s.start,
@@ -49,7 +51,7 @@ export function planCFile(text: string, parser: CParser, header: string): CFileP
     const insert = at === text.length && !text.endsWith('\n') && at > 0 ? eol + line : line + eol;
     edits.push({ start: at, end: at, text: insert, reason: 'include' });
   }
-  return { sites, edits, includeAdded, holders: sites.map((s) => enclosingName(text, layout, s.start)) };
+  return { sites, edits, includeAdded, holders: holders.map((h) => h.name) };
 }
 /** True if the file already includes memcpy_debug.h, by any relative path, or <linux/memcpy_debug.h>. */
 export function includesHeader(text: string): boolean {
