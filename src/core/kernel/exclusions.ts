@@ -64,21 +64,30 @@ export class KernelExclusions {
     for (const [folder, mk] of makefiles) this.rules.set(folder, rulesOf(folder, mk.name, mk.text));
   }
 
-  /** Why the file at `path` stays uninstrumented, or null. */
+  /**
+   * Why the file at `path` stays uninstrumented, or null: the makefiles' rules first, the paths
+   * the kernel never links into itself as the backstop.
+   */
   exclusionOf(path: string): Exclusion | null {
-    const inTree = this.treePrefix === null ? null : this.treePrefix === '' ? path : `${this.treePrefix}/${path}`;
-    for (const [re, shown] of inTree === null ? [] : OUTSIDE_PATHS) {
-      if (re.test(inTree!)) return { rule: 'outside-kernel-proper', source: shown };
-    }
+    return this.byMakefile(path) ?? this.byPath(path);
+  }
+
+  private byMakefile(path: string): Exclusion | null {
     const slash = path.lastIndexOf('/');
-    const folder = slash < 0 ? '' : path.slice(0, slash);
-    const r = this.rules.get(folder);
+    const r = this.rules.get(slash < 0 ? '' : path.slice(0, slash));
     if (!r) return null;
     if (r.folder) return r.folder;
     const name = path.slice(slash + 1);
     if (!name.endsWith('.c')) return null;
     const stem = name.slice(0, -2);
     return r.objects.find((o) => o.stem.test(stem))?.exclusion ?? null;
+  }
+
+  private byPath(path: string): Exclusion | null {
+    if (this.treePrefix === null) return null;
+    const inTree = this.treePrefix === '' ? path : `${this.treePrefix}/${path}`;
+    const hit = OUTSIDE_PATHS.find(([re]) => re.test(inTree));
+    return hit ? { rule: 'outside-kernel-proper', source: hit[1] } : null;
   }
 }
 
