@@ -193,7 +193,7 @@ async function planStructural(root: string): Promise<Planned> {
     if (text === null) continue;
     const params = runtimeParamsOf(text);
     const expected = !params ? null
-      : params.placement === 'kernel-tree' ? fillTemplate(name === TREE_FILES.header ? tree.header : tree.source, params)
+      : params.placement === 'kernel-tree' ? fillTemplate(name === TREE_FILES.header ? (await loadTemplates('kernel'))['memcpy_debug.h'] : tree.source, params)
         : renderRuntime(await loadTemplates(params.target), params).find((f) => f.path === name)?.content;
     const ours = expected === text && (params?.placement === 'kernel-tree') === TREE_CREATED.includes(name);
     if (!ours) {

@@ -14,7 +14,7 @@ import { entryOf, type Manifest, type ManifestEntry, type TreeFolder } from './m
 import { nextSteps, shellQuote } from './next-steps.js';
 import { byPath, modifyChange, sha256, type FileChange, type FileTexts } from './plan.js';
 import { addCounts, type BuildReport, type InstrumentReport } from './report.js';
-import { fillTemplate, ON_OVERLAP, renderRuntime, type OnOverlap, type Placement, type SamePointer, type Target, type Templates } from './runtime.js';
+import { fillTemplate, ON_OVERLAP, renderRuntime, RUNTIME_FILES, type OnOverlap, type Placement, type SamePointer, type Target, type Templates, type TreeTemplates } from './runtime.js';
 
 /** The options of the run that shape the plan. */
 export interface InstrumentChoices {
@@ -42,7 +42,7 @@ export interface InstrumentInput {
   readonly scan: { readonly cFiles: readonly string[]; readonly symlinks: readonly string[]; readonly badNames: readonly string[]; readonly buildDirs: readonly string[] };
   readonly outcomes: readonly FileOutcome[];
   readonly makefiles: KbuildMakefiles;
-  readonly templates: { readonly kernel: Templates; readonly user: Templates; readonly tree: { readonly header: string; readonly source: string; readonly kconfig: string } };
+  readonly templates: { readonly kernel: Templates; readonly user: Templates; readonly tree: TreeTemplates };
   /** The texts of the files the runtime may create or edit (null: absent), by path from the root. */
   readonly existing: ReadonlyMap<string, string | null>;
   /** Build files around the folder that compile it too. */
@@ -62,7 +62,7 @@ export interface InstrumentPlan {
 
 /** The files the runtime may create or edit, to be read before planning. */
 export function runtimePaths(placement: Placement): string[] {
-  return placement === 'kernel-tree' ? [...TREE_CREATED, TREE_FILES.makefile, TREE_FILES.kconfig] : ['memcpy_debug.c', 'memcpy_debug.h'];
+  return placement === 'kernel-tree' ? [...TREE_CREATED, TREE_FILES.makefile, TREE_FILES.kconfig] : [...RUNTIME_FILES];
 }
 
 /** Kernel or user space: as recorded, as asked, or from what the files include (then the build file). */
@@ -178,7 +178,7 @@ export function planInstrument(input: InstrumentInput): InstrumentPlan {
   if (!nothingToDo && tree) {
     const t = input.templates.tree;
     const params = { target, tag: 'kernel', onOverlap, samePointer, placement: 'kernel-tree' } as const;
-    runtime.push({ path: TREE_FILES.header, content: fillTemplate(t.header, params) }, { path: TREE_FILES.source, content: fillTemplate(t.source, params) });
+    runtime.push({ path: TREE_FILES.header, content: fillTemplate(input.templates.kernel['memcpy_debug.h'], params) }, { path: TREE_FILES.source, content: fillTemplate(t.source, params) });
     for (const b of planTreeBuild(input.existing, root, record, fillTemplate(t.kconfig, params))) {
       builds.push(b.report);
       if (!b.change) continue;
@@ -230,7 +230,7 @@ export function planInstrument(input: InstrumentInput): InstrumentPlan {
     // In a kernel tree, the other folders' entries stay too.
     const changed = new Set(changes.map((c) => c.path));
     const kept: ManifestEntry[] = ((tree ? stored : previous)?.files ?? []).filter((f) => !changed.has(f.path));
-    const shared = new Set<string>([...TREE_CREATED, TREE_FILES.makefile, TREE_FILES.kconfig]);
+    const shared = new Set<string>(runtimePaths('kernel-tree'));
     const entry = (c: FileChange): ManifestEntry => (!tree ? entryOf(c) : shared.has(c.path) ? { ...entryOf(c), shared: true } : { ...entryOf(c), folder: scope });
     const treeOptions = tree ? {
       placement: 'kernel-tree' as const,

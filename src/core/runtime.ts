@@ -33,6 +33,12 @@ export interface RuntimeParams {
   readonly samePointer: SamePointer;
 }
 
+/** The kernel tree's own templates (its header is the kernel one): lib/memcpy_debug.c, the Kconfig entry. */
+export interface TreeTemplates {
+  readonly source: string;
+  readonly kconfig: string;
+}
+
 /** The template texts of one target, by file name. */
 export type Templates = Readonly<Record<(typeof RUNTIME_FILES)[number], string>>;
 

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCParser, type CParser } from '../core/c/parse-c.js';
-import { RUNTIME_FILES, type Target, type Templates } from '../core/runtime.js';
+import { RUNTIME_FILES, type Target, type Templates, type TreeTemplates } from '../core/runtime.js';
 
 const require = createRequire(import.meta.url);
 
@@ -31,11 +31,11 @@ export async function loadTemplates(target: Target): Promise<Templates> {
   return Object.fromEntries(entries) as Templates;
 }
 
-/** The kernel tree's runtime: the header (the kernel template), lib/memcpy_debug.c, the Kconfig entry. */
-export async function loadTreeTemplates(): Promise<{ header: string; source: string; kconfig: string }> {
-  const read = async (...p: string[]) => (await readFile(join(PACKAGE_ROOT, 'templates', ...p))).toString('latin1');
-  const [header, source, kconfig] = await Promise.all([read('kernel', 'memcpy_debug.h'), read('kernel-tree', 'memcpy_debug.c'), read('kernel-tree', 'Kconfig.debug')]);
-  return { header, source, kconfig };
+/** What the kernel tree's runtime adds to the kernel templates: lib/memcpy_debug.c and the Kconfig entry. */
+export async function loadTreeTemplates(): Promise<TreeTemplates> {
+  const read = async (name: string) => (await readFile(join(PACKAGE_ROOT, 'templates', 'kernel-tree', name))).toString('latin1');
+  const [source, kconfig] = await Promise.all([read('memcpy_debug.c'), read('Kconfig.debug')]);
+  return { source, kconfig };
 }
 
 export async function toolVersion(): Promise<string> {
