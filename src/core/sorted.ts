@@ -9,3 +9,15 @@ export function lastAtOrBefore(sorted: readonly number[], x: number): number {
   }
   return lo;
 }
+
+/** Index of the first element of ascending `sorted` that is >= `x` (`sorted.length` when none is). */
+export function firstAtOrAfter(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -2,7 +2,7 @@
 // of the project's c-rules: rename calls (in code, in macro bodies, in code tree-sitter could not
 // parse) and object-like aliases; leave everything else, and say which of those matter.
 import type { Node, Tree } from 'web-tree-sitter';
-import { isIdentCharAt, skipTrivia, skipTriviaBack, tokenize, type Token } from './tokens.js';
+import { isIdentCharAt, skipTrivia, skipTriviaBack, tokenize, wordBefore, type Token } from './tokens.js';
 
 /** Renamed: a call in code, in a macro body, in unparsed code, or an alias `#define x memcpy`. */
 export type RenameKind = 'call' | 'macro-call' | 'unparsed-call' | 'alias';
@@ -39,7 +39,7 @@ export const LEAVE_DESCRIPTIONS: Record<LeaveKind, string> = {
 };
 
 /** Words before a name that still make `name(` a call, not a declaration. */
-const CALL_KEYWORDS = new Set(['return', 'else', 'do', 'case', 'sizeof', 'typeof', '__typeof__', 'void']);
+export const CALL_KEYWORDS: ReadonlySet<string> = new Set(['return', 'else', 'do', 'case', 'sizeof', 'typeof', '__typeof__', 'void']);
 
 const STRING_TYPES = new Set([
   'string_literal', 'string_content', 'char_literal', 'system_lib_string', 'raw_string_literal',
@@ -214,12 +214,6 @@ function isDirectiveLine(text: string, i: number): boolean {
 function skipBlanks(text: string, i: number): number {
   while (text[i] === ' ' || text[i] === '\t') i++;
   return i;
-}
-
-function wordBefore(text: string, end: number): string {
-  let i = end;
-  while (isIdentCharAt(text, i - 1)) i--;
-  return text.slice(i, end);
 }
 
 /** A name inside raw directive text: a macro body, or the argument of #undef, #pragma, ... */

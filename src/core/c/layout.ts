@@ -25,6 +25,11 @@ export interface Layout {
    * just past a directive line at depth 0, and 0. The text between two boundaries is one item.
    */
   readonly boundaries: readonly number[];
+  /**
+   * Where each top-level brace pair opens: the `{` that takes the depth from 0 to 1, sorted.
+   * An item with one holds everything up to its matching `}` in it (a function's body).
+   */
+  readonly opens: readonly number[];
   /** False when braces do not balance (an #ifdef'd `{`): items cannot be trusted. */
   readonly balanced: boolean;
   /** Index of the first character that is neither blank nor comment, or the text's length. */
@@ -45,6 +50,7 @@ const isBlank = (c: number) => c === 32 || c === 9 || c === 13 || c === 12 || c 
 export function layoutOf(text: string): Layout {
   const directives: Directive[] = [];
   const boundaries: number[] = [0];
+  const opens: number[] = [];
   let depth = 0;
   let ifDepth = 0;
   let balanced = true;
@@ -116,7 +122,10 @@ export function layoutOf(text: string): Layout {
       continue;
     }
     lastCodeEnd = i + 1;
-    if (c === 123 /* { */) depth++;
+    if (c === 123 /* { */) {
+      if (depth === 0) opens.push(i);
+      depth++;
+    }
     else if (c === 125 /* } */) {
       depth--;
       if (depth < 0) {
@@ -128,7 +137,7 @@ export function layoutOf(text: string): Layout {
     i++;
   }
   if (depth !== 0) balanced = false;
-  return { directives, boundaries, balanced, firstCode: firstCode < 0 ? n : firstCode, lastCodeEnd, comments, literals };
+  return { directives, boundaries, opens, balanced, firstCode: firstCode < 0 ? n : firstCode, lastCodeEnd, comments, literals };
 }
 
 /** The end of a // comment: its line's end, with backslash-newline continuing it. */

@@ -6,13 +6,19 @@
 import type { CParser } from './parse-c.js';
 import { classifySites, site, wordRegExp, type Site } from './find-sites.js';
 import { directiveAt, inRanges, itemAround, type Layout } from './layout.js';
+import { isPlainCall, type BodyCache } from './plain-call.js';
 
-export function locateSites(text: string, layout: Layout, parser: CParser, name = 'memcpy'): Site[] {
+/**
+ * With `fastPath` false every site is given to the parser: the oracle the fast path is tested
+ * against.
+ */
+export function locateSites(text: string, layout: Layout, parser: CParser, name = 'memcpy', fastPath = true): Site[] {
   const starts = [...text.matchAll(wordRegExp(name))].map((m) => m.index);
   if (starts.length === 0) return [];
   if (!layout.balanced) return parseAndClassify(text, 0, text.length, starts, parser, name);
   const out: Site[] = [];
   const spans = new Map<number, { end: number; starts: number[] }>();
+  const bodies: BodyCache = new Map();
   for (const s of starts) {
     const directive = directiveAt(layout, s);
     if (!directive) {
@@ -24,6 +30,10 @@ export function locateSites(text: string, layout: Layout, parser: CParser, name 
         out.push(site(s, 'string'));
         continue;
       }
+    }
+    if (!directive && fastPath && isPlainCall(text, layout, s, s + name.length, bodies)) {
+      out.push(site(s, 'call'));
+      continue;
     }
     const span = directive ?? itemAround(layout, s, text.length);
     const group = spans.get(span.start);

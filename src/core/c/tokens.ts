@@ -18,6 +18,13 @@ const isIdentChar = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 
 export const isIdentCharAt = (text: string, i: number): boolean =>
   i >= 0 && i < text.length && isIdentChar(text.charCodeAt(i));
 
+/** The identifier that ends at `end`. */
+export function wordBefore(text: string, end: number): string {
+  let i = end;
+  while (isIdentCharAt(text, i - 1)) i--;
+  return text.slice(i, end);
+}
+
 /** Skips blanks, line continuations and comments forward from `i`; returns the next index. */
 export function skipTrivia(text: string, i: number, end = text.length): number {
   while (i < end) {

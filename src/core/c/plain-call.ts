@@ -1,0 +1,88 @@
+// The fast path. Most sites are plain calls: `memcpy(` in a function's body, after `;`, `{`,
+// `}`, `)`, `,`, `=`, `return` or an operator. The lexical layout already knows everything that
+// decides those (comments, strings, directives, the function's braces), so they are decided here
+// without a parse; the parser is asked only about the rest (macro bodies, file scope, members,
+// declarations, anything unusual). In a function body the classifier trusts these tokens over
+// the parser's guess anyway (find-sites.ts), so both ways give the same decision:
+// test/oracle.test.ts checks it on the fixtures and on a real tree.
+import { CALL_KEYWORDS } from './find-sites.js';
+import { directiveAt, inRanges, itemAround, type Layout } from './layout.js';
+import { firstAtOrAfter } from '../sorted.js';
+import { isIdentCharAt, skipTrivia, wordBefore } from './tokens.js';
+
+/** What is known of each top-level brace pair: is it a function's body, with only statements in it? */
+export type BodyCache = Map<number, boolean>;
+
+/** True if the name at [start, end) is certainly a call in a function's body. */
+export function isPlainCall(text: string, layout: Layout, start: number, end: number, bodies: BodyCache): boolean {
+  if (!layout.balanced) return false;
+  const item = itemAround(layout, start, text.length);
+  const open = layout.opens[firstAtOrAfter(layout.opens, item.start)];
+  // The item's first brace opens before the name: the name is inside that pair, which ends the item.
+  if (open === undefined || open >= start) return false;
+  let body = bodies.get(open);
+  if (body === undefined) {
+    body = isFunctionBody(text, layout, item.start, open, item.end);
+    bodies.set(open, body);
+  }
+  if (!body) return false;
+  if (text[skipTrivia(text, end)] !== '(') return false;
+  const prevEnd = previousToken(text, layout, start, open);
+  // After a directive line: a statement starts, as after `;`.
+  if (prevEnd < 0) return true;
+  const prev = text[prevEnd - 1];
+  if (prev === '.' || prev === '#' || (prev === '>' && text[prevEnd - 2] === '-')) return false;
+  if (isIdentCharAt(text, prevEnd - 1)) return CALL_KEYWORDS.has(wordBefore(text, prevEnd));
+  if (prev === '*') {
+    // `void *memcpy(` declares.
+    const beforeStar = previousToken(text, layout, prevEnd - 1, open);
+    return beforeStar >= 0 && !isIdentCharAt(text, beforeStar - 1) && text[beforeStar - 1] !== '*';
+  }
+  return true;
+}
+
+/**
+ * A function definition's body: the head before the brace ends with `)` (`f(void)`, also
+ * `SYSCALL_DEFINE3(...)`), and no struct, union or enum body is declared inside, where a `;` or
+ * `{` would not start a statement.
+ */
+function isFunctionBody(text: string, layout: Layout, itemStart: number, open: number, itemEnd: number): boolean {
+  const headEnd = previousToken(text, layout, open, itemStart);
+  if (headEnd <= itemStart || text[headEnd - 1] !== ')') return false;
+  return !TYPE_BODY.test(text.slice(open + 1, itemEnd));
+}
+
+const TYPE_BODY = /\b(?:struct|union|enum)\b[\s\w]*\{/;
+
+/**
+ * Index just past the token before `i`, skipping blanks and comments; -1 when that token ends a
+ * directive line; `floor` when nothing is left.
+ */
+function previousToken(text: string, layout: Layout, i: number, floor: number): number {
+  for (;;) {
+    let p = i;
+    while (p > floor && BLANK.has(text[p - 1])) p--;
+    if (p <= floor) return floor;
+    if (inRanges(layout.comments, p - 1)) {
+      i = commentStart(layout.comments, p - 1);
+      continue;
+    }
+    if (directiveAt(layout, p - 1)) return -1;
+    return p;
+  }
+}
+
+/** Blanks, and the backslash of a continued line. */
+const BLANK = new Set([' ', '\t', '\n', '\r', '\f', '\v', '\\']);
+
+/** The start of the comment range that holds `at` (known to be in one). */
+function commentStart(ranges: readonly number[], at: number): number {
+  let lo = 0;
+  let hi = ranges.length / 2 - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ranges[2 * mid] <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return ranges[2 * lo];
+}
