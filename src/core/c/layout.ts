@@ -42,8 +42,13 @@ export interface Layout {
 }
 
 const DIRECTIVE_NAME = /#[ \t]*([A-Za-z_]\w*)?/y;
-/** The characters that can change the lexical state; everything between them is plain code. */
-const SPECIAL = /[\n\/"'#{};\\]/g;
+/**
+ * The characters that can change the lexical state; everything between them is plain code.
+ * Inside braces a `;` ends no item, so there it is not one: most of a file is function bodies.
+ * Newlines are not either: whether a `#` starts a line is looked up when one is met.
+ */
+const SPECIAL_TOP = /[/"'#{};]/g;
+const SPECIAL_IN = /[/"'#{}]/g;
 
 const isBlank = (c: number) => c === 32 || c === 9 || c === 13 || c === 12 || c === 11;
 
@@ -55,36 +60,22 @@ export function layoutOf(text: string): Layout {
   let ifDepth = 0;
   let balanced = true;
   let firstCode = -1;
-  let lastCodeEnd = 0;
   const comments: number[] = [];
   const literals: number[] = [];
-  let atLineStart = true; // only blanks (and comments) since the last newline
   const n = text.length;
   let i = 0;
   while (i < n) {
     // Plain code up to the next special character: skipped in one regex step.
-    SPECIAL.lastIndex = i;
-    const m = SPECIAL.exec(text);
-    const j = m ? m.index : n;
-    if (j > i) {
-      let k = i;
-      while (k < j && isBlank(text.charCodeAt(k))) k++;
-      if (k < j) {
-        if (firstCode < 0) firstCode = k;
-        atLineStart = false;
-        let e = j;
-        while (isBlank(text.charCodeAt(e - 1))) e--;
-        lastCodeEnd = e;
-      }
-      i = j;
-      if (i >= n) break;
+    const special = depth === 0 ? SPECIAL_TOP : SPECIAL_IN;
+    special.lastIndex = i;
+    const j = special.test(text) ? special.lastIndex - 1 : n;
+    if (firstCode < 0 && j > i) {
+      const k = skipSpace(text, i, j);
+      if (k < j) firstCode = k;
     }
+    i = j;
+    if (i >= n) break;
     const c = text.charCodeAt(i);
-    if (c === 10) {
-      atLineStart = true;
-      i++;
-      continue;
-    }
     if (c === 47 /* / */ && text.charCodeAt(i + 1) === 42 /* * */) {
       const close = text.indexOf('*/', i + 2);
       comments.push(i, (i = close < 0 ? n : close + 2));
@@ -94,12 +85,8 @@ export function layoutOf(text: string): Layout {
       comments.push(i, (i = lineCommentEnd(text, i)));
       continue;
     }
-    if (c === 92 /* \ */ && (text.charCodeAt(i + 1) === 10 || (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10))) {
-      i += text.charCodeAt(i + 1) === 10 ? 2 : 3;
-      continue;
-    }
     if (firstCode < 0) firstCode = i;
-    if (c === 35 /* # */ && atLineStart) {
+    if (c === 35 /* # */ && startsLine(text, i, comments)) {
       const start = text.lastIndexOf('\n', i - 1) + 1;
       const end = directiveEnd(text, i);
       DIRECTIVE_NAME.lastIndex = i;
@@ -110,23 +97,17 @@ export function layoutOf(text: string): Layout {
       else if (name === 'else' || name === 'elif' || name === 'elifdef' || name === 'elifndef') at = Math.max(0, ifDepth - 1);
       directives.push({ start, end, name, braceDepth: depth, ifDepth: at });
       if (depth === 0) boundaries.push(end);
-      lastCodeEnd = end;
       i = end;
-      atLineStart = true;
       continue;
     }
-    atLineStart = false;
     if (c === 34 /* " */ || c === 39 /* ' */) {
       literals.push(i, (i = literalEnd(text, i, c)));
-      lastCodeEnd = i;
       continue;
     }
-    lastCodeEnd = i + 1;
     if (c === 123 /* { */) {
       if (depth === 0) opens.push(i);
       depth++;
-    }
-    else if (c === 125 /* } */) {
+    } else if (c === 125 /* } */) {
       depth--;
       if (depth < 0) {
         balanced = false;
@@ -137,7 +118,70 @@ export function layoutOf(text: string): Layout {
     i++;
   }
   if (depth !== 0) balanced = false;
+  const lastCodeEnd = codeEnd(text, directives, comments, literals);
   return { directives, boundaries, opens, balanced, firstCode: firstCode < 0 ? n : firstCode, lastCodeEnd, comments, literals };
+}
+
+/** True at a backslash that continues its line. */
+const continues = (text: string, i: number): boolean =>
+  text.charCodeAt(i + 1) === 10 || (text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10);
+
+/** Skips blanks, newlines and line continuations in [i, end). */
+function skipSpace(text: string, i: number, end: number): number {
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (isBlank(c) || c === 10) continue;
+    if (c === 92 /* \ */ && continues(text, i)) continue;
+    break;
+  }
+  return i;
+}
+
+/**
+ * True if only blanks and comments stand between the start of the line and the `#` at `i`
+ * (a continued line goes on the same line). `comments` holds those seen so far.
+ */
+function startsLine(text: string, i: number, comments: readonly number[]): boolean {
+  let k = i - 1;
+  let last = comments.length - 2;
+  for (;;) {
+    while (k >= 0 && isBlank(text.charCodeAt(k))) k--;
+    if (k < 0) return true;
+    const c = text.charCodeAt(k);
+    if (c === 10) {
+      const b = text.charCodeAt(k - 1) === 13 ? k - 2 : k - 1;
+      if (b < 0 || text.charCodeAt(b) !== 92) return true;
+      k = b - 1;
+      continue;
+    }
+    if (last >= 0 && comments[last + 1] === k + 1) {
+      k = comments[last] - 1;
+      last -= 2;
+      continue;
+    }
+    return false;
+  }
+}
+
+/** Just past the last character of code: neither blank nor comment; a directive's whole line. */
+function codeEnd(text: string, directives: readonly Directive[], comments: readonly number[], literals: readonly number[]): number {
+  let e = text.length;
+  for (;;) {
+    while (e > 0 && (isBlank(text.charCodeAt(e - 1)) || text.charCodeAt(e - 1) === 10)) e--;
+    if (e === 0) return 0;
+    if (inRanges(comments, e - 1)) {
+      e = rangeStart(comments, e - 1);
+      continue;
+    }
+    if (inRanges(literals, e - 1)) return rangeEnd(literals, e - 1);
+    const d = directives[directives.length - 1];
+    if (d && d.start <= e - 1 && e - 1 < d.end) return d.end;
+    if (text.charCodeAt(e - 1) === 92 && continues(text, e - 1)) {
+      e--;
+      continue;
+    }
+    return e;
+  }
 }
 
 /** The end of a // comment: its line's end, with backslash-newline continuing it. */
@@ -155,6 +199,9 @@ function lineCommentEnd(text: string, i: number): number {
 function directiveEnd(text: string, i: number): number {
   const n = text.length;
   while (i < n) {
+    DIRECTIVE_SPECIAL.lastIndex = i;
+    if (!DIRECTIVE_SPECIAL.test(text)) return n;
+    i = DIRECTIVE_SPECIAL.lastIndex - 1;
     const c = text.charCodeAt(i);
     if (c === 10) return i + 1;
     if (c === 92 && text.charCodeAt(i + 1) === 10) i += 2;
@@ -168,6 +215,9 @@ function directiveEnd(text: string, i: number): number {
   }
   return n;
 }
+
+/** What can end or extend a directive line. */
+const DIRECTIVE_SPECIAL = /[\n\\/"']/g;
 
 /** Just past a string or char literal starting at `i`; an unterminated one ends at its line. */
 function literalEnd(text: string, i: number, quote: number): number {
@@ -209,13 +259,27 @@ export function directiveAt(layout: Layout, at: number): Directive | undefined {
 
 /** True if index `at` lies in one of the flat [start, end) ranges. */
 export function inRanges(ranges: readonly number[], at: number): boolean {
+  return rangeAt(ranges, at) >= 0;
+}
+
+/** The start of the range that holds `at` (which one does). */
+export function rangeStart(ranges: readonly number[], at: number): number {
+  return ranges[rangeAt(ranges, at)];
+}
+
+function rangeEnd(ranges: readonly number[], at: number): number {
+  return ranges[rangeAt(ranges, at) + 1];
+}
+
+/** The index in the flat array of the range that holds `at`, or -1. */
+function rangeAt(ranges: readonly number[], at: number): number {
   let lo = 0;
   let hi = ranges.length / 2 - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (ranges[2 * mid + 1] <= at) lo = mid + 1;
     else if (ranges[2 * mid] > at) hi = mid - 1;
-    else return true;
+    else return 2 * mid;
   }
-  return false;
+  return -1;
 }

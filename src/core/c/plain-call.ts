@@ -6,7 +6,7 @@
 // the parser's guess anyway (find-sites.ts), so both ways give the same decision:
 // test/oracle.test.ts checks it on the fixtures and on a real tree.
 import { CALL_KEYWORDS } from './find-sites.js';
-import { directiveAt, inRanges, itemAround, type Layout } from './layout.js';
+import { directiveAt, inRanges, itemAround, rangeStart, type Layout } from './layout.js';
 import { firstAtOrAfter } from '../sorted.js';
 import { isIdentCharAt, skipTrivia, wordBefore } from './tokens.js';
 
@@ -64,7 +64,7 @@ function previousToken(text: string, layout: Layout, i: number, floor: number): 
     while (p > floor && BLANK.has(text[p - 1])) p--;
     if (p <= floor) return floor;
     if (inRanges(layout.comments, p - 1)) {
-      i = commentStart(layout.comments, p - 1);
+      i = rangeStart(layout.comments, p - 1);
       continue;
     }
     if (directiveAt(layout, p - 1)) return -1;
@@ -74,15 +74,3 @@ function previousToken(text: string, layout: Layout, i: number, floor: number): 
 
 /** Blanks, and the backslash of a continued line. */
 const BLANK = new Set([' ', '\t', '\n', '\r', '\f', '\v', '\\']);
-
-/** The start of the comment range that holds `at` (known to be in one). */
-function commentStart(ranges: readonly number[], at: number): number {
-  let lo = 0;
-  let hi = ranges.length / 2 - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (ranges[2 * mid] <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return ranges[2 * lo];
-}
