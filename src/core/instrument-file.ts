@@ -63,13 +63,26 @@ const LIBC = /^(stdio|stdlib|string|strings|unistd|fcntl|errno|pthread|signal|ti
 export function includeSignals(text: string): IncludeSignals {
   let kernel = false;
   let libc = false;
-  for (const m of text.matchAll(/^[ \t]*#[ \t]*include[ \t]*<([^>\n]+)>/gm)) {
+  // Each `include` in the text, read on its line if that line is an #include <...>: most of a
+  // file is not, and a regex anchored at every line start would walk all of it.
+  let lastLine = -1;
+  for (let at = text.indexOf('include'); at >= 0; at = text.indexOf('include', at + 7)) {
+    let line = at;
+    while (line > 0 && text.charCodeAt(line - 1) !== 10 && text.charCodeAt(line - 1) !== 13) line--;
+    if (line === lastLine) continue;
+    lastLine = line;
+    INCLUDE_LINE.lastIndex = line;
+    const m = INCLUDE_LINE.exec(text);
+    if (!m) continue;
     if (KERNEL_ONLY.test(m[1])) kernel = true;
     else if (LIBC.test(m[1])) libc = true;
     if (kernel && libc) break;
   }
   return { kernel, libc };
 }
+
+/** An `#include <...>` line, read from its start. */
+const INCLUDE_LINE = /[ \t]*#[ \t]*include[ \t]*<([^>\n]+)>/y;
 
 /** The include path of the runtime header from the folder of `path` (both relative to the root). */
 export function headerPathFrom(path: string): string {
@@ -81,7 +94,17 @@ export function includeOf(path: string, kernelTree: boolean): string {
   return kernelTree ? TREE_HEADER : `"${headerPathFrom(path)}"`;
 }
 
-export function instrumentFile(path: string, text: string, parser: CParser, kernelTree = false): InstrumentedFile {
+export interface InstrumentOptions {
+  /** Include <linux/memcpy_debug.h>, the runtime of the kernel tree. */
+  readonly kernelTree?: boolean;
+  /** The file's bytes, when at hand: hashed as they are, not converted back from the text. */
+  readonly bytes?: Uint8Array;
+  /** False for a dry run: its plan is never committed, so its hashes are not computed. */
+  readonly hashes?: boolean;
+}
+
+export function instrumentFile(path: string, text: string, parser: CParser, options: InstrumentOptions = {}): InstrumentedFile {
+  const { kernelTree = false, bytes, hashes = true } = options;
   const plan = planCFile(text, parser, includeOf(path, kernelTree));
   const counts: Partial<Record<SiteKind, number>> = {};
   const notes: SiteNote[] = [];
@@ -102,7 +125,7 @@ export function instrumentFile(path: string, text: string, parser: CParser, kern
   if (plan.edits.length === 0) {
     return { path, change: null, renamed, includeAdded: false, counts, notes, after: null, includes, sites };
   }
-  const { change, after } = modifyChange(path, text, plan.edits);
+  const { change, after } = modifyChange(path, text, plan.edits, bytes, hashes);
   return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after, includes, sites };
 }
 

@@ -1,13 +1,14 @@
 // A plan is the whole change as data: what each file becomes, and how to undo it. Dry-run
 // renders it, apply writes it, the manifest records it; nothing else decides what changes.
 import { createHash } from 'node:crypto';
-import { applyEdits, regionsOf, type Edit, type Region } from './edit.js';
+import { applyEdits, regionsOf, sortEdits, type Edit, type Region } from './edit.js';
 
 /** A file changed in place: `edits` on the text whose hash is `beforeSha`. */
 export interface ModifyChange {
   readonly kind: 'modify';
   /** POSIX path relative to the instrumented folder. */
   readonly path: string;
+  /** Empty in a dry run's plan, which is never committed. */
   readonly beforeSha: string;
   readonly afterSha: string;
   readonly edits: readonly Edit[];
@@ -37,11 +38,30 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text, 'latin1').digest('hex');
 }
 
-/** The change that `edits` make to `text`, and the text they give. */
-export function modifyChange(path: string, text: string, edits: readonly Edit[]): { change: ModifyChange; after: string } {
+/**
+ * The change that `edits` make to `text`, and the text they give. `bytes`, the file's bytes
+ * when at hand, are hashed as they are: most of a file is hashed without being converted from
+ * the text again, before and after the edits. With `hashes` false (a dry run's plan, which is
+ * never committed nor recorded) the hashes are left empty.
+ */
+export function modifyChange(path: string, text: string, edits: readonly Edit[], bytes?: Uint8Array, hashes = true): { change: ModifyChange; after: string } {
   const after = applyEdits(text, edits);
-  const change: ModifyChange = { kind: 'modify', path, beforeSha: sha256(text), afterSha: sha256(after), edits, regions: regionsOf(text, edits) };
+  const beforeSha = !hashes ? '' : bytes ? createHash('sha256').update(bytes).digest('hex') : sha256(text);
+  const afterSha = !hashes ? '' : bytes ? sha256Edited(bytes, edits) : sha256(after);
+  const change: ModifyChange = { kind: 'modify', path, beforeSha, afterSha, edits, regions: regionsOf(text, edits) };
   return { change, after };
+}
+
+/** SHA-256 of `bytes` with `edits` applied (the edits' texts are latin1, one byte a character). */
+function sha256Edited(bytes: Uint8Array, edits: readonly Edit[]): string {
+  const hash = createHash('sha256');
+  let pos = 0;
+  for (const e of sortEdits(edits)) {
+    hash.update(bytes.subarray(pos, e.start));
+    hash.update(e.text, 'latin1');
+    pos = e.end;
+  }
+  return hash.update(bytes.subarray(pos)).digest('hex');
 }
 
 export const byPath = (a: { path: string }, b: { path: string }): number =>

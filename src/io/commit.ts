@@ -209,6 +209,7 @@ async function applyOne(root: string, c: FileChange, fs: FileSystem, originals: 
   switch (c.kind) {
     case 'modify': {
       if (!st) throw new Error(`${c.path} disappeared while memcpy-debug was running`);
+      if (c.beforeSha === '' || c.afterSha === '') throw new Error(`${c.path}: internal error: a dry run's plan (no hashes) given to commit`);
       const { bytes, stat } = await fs.read(abs);
       const text = bytes.toString('latin1');
       const sha = sha256(text);

@@ -17,8 +17,9 @@ export function filePatch(name: string, before: string | null, after: string | n
   // Paths are JS strings: jsdiff quotes a name that needs it as git does (C escapes, UTF-8
   // bytes in octal), so the header stays ASCII in the latin1 patch.
   const path = prefix + name;
-  const p: StructuredPatch = regions && before !== null && after !== null
-    ? { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks: hunksOf(before, after, regions) }
+  const old = before === null ? null : new LineAccess(before);
+  const p: StructuredPatch = regions && old && after !== null
+    ? { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks: hunksOf(old, after, regions) }
     : structuredPatch(`a/${path}`, `b/${path}`, before ?? '', after ?? '', undefined, undefined, { context: CONTEXT_LINES });
   p.isGit = true;
   if (before === null) {
@@ -34,17 +35,15 @@ export function filePatch(name: string, before: string | null, after: string | n
   let text = formatPatch(p);
   // As git does: a tab after a name with a space, so that patch(1) reads the whole name.
   if (/ /.test(path) && !/^"/.test(path)) text = text.replace(/^(---|\+\+\+) ([ab]\/.*)$/gm, '$1 $2\t');
-  return before === null ? text : withHunkHeadings(text, before);
+  return old === null ? text : withHunkHeadings(text, old);
 }
 
 /**
  * Hunk headers with the function the hunk is in, as git's: the nearest line before the hunk
  * that starts with a letter, '_' or '$' (git's default, which fits C: the function's first line).
  */
-function withHunkHeadings(patch: string, before: string): string {
-  let old: LineAccess | null = null;
+function withHunkHeadings(patch: string, old: LineAccess): string {
   return patch.replace(/^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@$/gm, (header, start: string) => {
-    old ??= new LineAccess(before);
     for (let i = Number(start) - 2; i >= 0; i--) {
       const line = old.at(i);
       if (/^[A-Za-z_$]/.test(line)) return `${header} ${line.replace(/\s+$/, '').slice(0, 80)}`;
@@ -55,18 +54,38 @@ function withHunkHeadings(patch: string, before: string): string {
 
 const NO_EOL = '\\ No newline at end of file';
 
-/** The lines of a text as linesOf() gives them, cut out only when asked for. */
+/**
+ * The lines of a text as linesOf() gives them, found only as far as they are asked for: a
+ * patch needs the lines around its hunks, not all of a 10,000-line file.
+ */
 class LineAccess {
   private readonly starts: number[] = [0];
-  readonly length: number;
+  private complete = false;
+  readonly endsWithEol: boolean;
   constructor(private readonly text: string) {
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
-    // A final line ending makes no empty last line.
-    this.length = this.starts[this.starts.length - 1] === text.length ? this.starts.length - 1 : this.starts.length;
+    this.endsWithEol = text.endsWith('\n') || text === '';
+  }
+  /** True if line `i` (0-based) exists; a final line ending makes no empty last line. */
+  has(i: number): boolean {
+    this.find(i);
+    return i < this.starts.length && this.starts[i] < this.text.length;
+  }
+  /** True if line `i` is the text's last. */
+  isLast(i: number): boolean {
+    return this.has(i) && !this.has(i + 1);
   }
   at(i: number): string {
+    this.find(i + 1);
     const end = i + 1 < this.starts.length ? this.starts[i + 1] - 1 : this.text.length;
     return this.text.slice(this.starts[i], end);
+  }
+  /** Finds the starts of lines up to `i`. */
+  private find(i: number): void {
+    while (this.starts.length <= i && !this.complete) {
+      const nl = this.text.indexOf('\n', this.starts[this.starts.length - 1]);
+      if (nl < 0) this.complete = true;
+      else this.starts.push(nl + 1);
+    }
   }
 }
 
@@ -82,11 +101,10 @@ function linesOf(s: string): string[] {
  * `CONTEXT_LINES` of context, blocks closer than twice that merged into one hunk: the same
  * hunks `diff -u` and jsdiff give for such a change.
  */
-export function hunksOf(before: string, after: string, regions: readonly Region[]): StructuredPatchHunk[] {
-  const old = new LineAccess(before);
-  const oldEndsWithEol = before.endsWith('\n') || before === '';
+export function hunksOf(before: string | LineAccess, after: string, regions: readonly Region[]): StructuredPatchHunk[] {
+  const old = typeof before === 'string' ? new LineAccess(before) : before;
+  const oldNoEol = (line: number) => old.isLast(line - 1) && !old.endsWithEol;
   const newEndsWithEol = after.endsWith('\n') || after === '';
-  const newCount = new LineAccess(after).length;
   const blocks: { oldStart: number; removed: string[]; added: string[] }[] = [];
   let shift = 0; // lines added so far: region.line is counted in the new text
   for (const r of regions) {
@@ -113,9 +131,9 @@ export function hunksOf(before: string, after: string, regions: readonly Region[
     let oldCount = 0;
     let newLinesCount = 0;
     const context = (upTo: number) => {
-      for (; oldLine < upTo; oldLine++) {
+      for (; oldLine < upTo && old.has(oldLine - 1); oldLine++) {
         lines.push(` ${old.at(oldLine - 1)}`);
-        if (oldLine === old.length && !oldEndsWithEol) lines.push(NO_EOL);
+        if (oldNoEol(oldLine)) lines.push(NO_EOL);
         oldCount++;
         newLinesCount++;
       }
@@ -125,12 +143,13 @@ export function hunksOf(before: string, after: string, regions: readonly Region[
       context(b.oldStart);
       b.removed.forEach((l, k) => {
         lines.push(`-${l}`);
-        if (b.oldStart + k === old.length && !oldEndsWithEol) lines.push(NO_EOL);
+        if (oldNoEol(b.oldStart + k)) lines.push(NO_EOL);
       });
-      const newStart = b.oldStart + delta;
+      // The block's last added line ends the new text when nothing of the old text follows it.
+      const endsText = !old.has(b.oldStart + b.removed.length - 1);
       b.added.forEach((l, k) => {
         lines.push(`+${l}`);
-        if (newStart + k === newCount && !newEndsWithEol) lines.push(NO_EOL);
+        if (endsText && k === b.added.length - 1 && !newEndsWithEol) lines.push(NO_EOL);
       });
       oldLine = b.oldStart + b.removed.length;
       oldCount += b.removed.length;
@@ -139,7 +158,7 @@ export function hunksOf(before: string, after: string, regions: readonly Region[
       i++;
       if (i >= blocks.length || blocks[i].oldStart - oldLine > 2 * CONTEXT_LINES) break;
     }
-    context(Math.min(old.length + 1, oldLine + CONTEXT_LINES));
+    context(oldLine + CONTEXT_LINES);
     hunks.push({ oldStart: start, oldLines: oldCount, newStart: start + hunkDelta, newLines: newLinesCount, lines });
   }
   return hunks;
