@@ -38,6 +38,13 @@ describe('kernel or user space', () => {
     assert.equal(detectTarget(kbuild, [none]).target, 'kernel');
     assert.equal(detectTarget({}, [none]).target, 'user');
   });
+  test('an #include in a comment is not one (fs/smb/client/fs_context.c keeps a list of them in one)', () => {
+    assert.deepEqual(includeSignals('/*\n#include <linux/slab.h>\n#include <stdio.h>\n */\n#include "x.h"\n'), { kernel: false, libc: false });
+    // Nor is a commented-out include of the runtime: the file still needs one.
+    const plan = planCFile('/*\n#include "memcpy_debug.h"\n */\nvoid f(void)\n{\n\tmemcpy(a, b, 1);\n}\n', parser, '"memcpy_debug.h"');
+    assert.equal(plan.includeAdded, true);
+    assert.equal(planCFile('#include "memcpy_debug.h"\nvoid f(void)\n{\n\tmemcpy(a, b, 1);\n}\n', parser, '"memcpy_debug.h"').includeAdded, false);
+  });
 });
 
 describe('the function that holds a site', () => {

@@ -20,7 +20,10 @@ export type Paint = (style: Style, s: string) => string;
 
 /** Colour when asked, or on a terminal unless NO_COLOR is set (no-color.org) or TERM is dumb. */
 export function painter(mode: ColorMode, stream: Stream, env: Context['env']): Paint {
-  const on = mode === 'always' ||
-    (mode === 'auto' && stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb');
-  return on ? (style, s) => styleText(style, s, { validateStream: false }) : (_style, s) => s;
+  return colours(mode, stream, env) ? (style, s) => styleText(style, s, { validateStream: false }) : (_style, s) => s;
+}
+
+/** True if what goes to `stream` is coloured. */
+export function colours(mode: ColorMode, stream: Stream, env: Context['env']): boolean {
+  return mode === 'always' || (mode === 'auto' && stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb');
 }

@@ -2,7 +2,7 @@
 // as JSON on stdout, and the exit code.
 import { stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { painter, type ColorMode, type Context } from '../cli/context.js';
+import { colours, painter, type ColorMode, type Context } from '../cli/context.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
 import { byPath, type FileTexts } from '../core/plan.js';
 import { colourPatch, filePatch, renderDiffstat, statsOfChanges } from '../render/patch.js';
@@ -60,8 +60,8 @@ export async function emitChange<R extends { seconds: number; dir: string }>(
     const patch = renderPatch(files, prefix);
     if (o.output !== undefined) await writeFile(resolve(ctx.cwd, o.output), Buffer.from(patch, 'latin1'));
     if (!o.stat && o.output === undefined && !o.json) {
-      const paint = painter(o.color, ctx.stdout, ctx.env);
-      ctx.stdout.write(Buffer.from(colourPatch(patch, paint), 'latin1'));
+      const shown = colours(o.color, ctx.stdout, ctx.env) ? colourPatch(patch, painter(o.color, ctx.stdout, ctx.env)) : patch;
+      ctx.stdout.write(Buffer.from(shown, 'latin1'));
     }
   }
   const done = { ...report, seconds: (performance.now() - started) / 1000 };

@@ -1,7 +1,8 @@
 // Instrumenting one C file, from its text to a planned change and what to tell the user.
 import { posix } from 'node:path';
 import type { CParser } from './c/parse-c.js';
-import { HEADER_NAME, planCFile, TREE_HEADER } from './c/plan-c-file.js';
+import { HEADER_NAME, includeLines, planCFile, TREE_HEADER } from './c/plan-c-file.js';
+import { layoutOf, type Layout } from './c/layout.js';
 import { LEAVE_DESCRIPTIONS, type LeaveKind, type SiteKind } from './c/find-sites.js';
 import { modifyChange, type ModifyChange } from './plan.js';
 
@@ -57,22 +58,15 @@ const KERNEL_ONLY = /^linux\/(init|slab|printk|spinlock|mutex|mm|gfp|bug|compile
 const LIBC = /^(stdio|stdlib|string|strings|unistd|fcntl|errno|pthread|signal|time|locale|fnmatch|syslog|getopt|dirent|netdb|termios|poll|setjmp|wchar|ctype|assert|math|limits|inttypes|stdint|stdbool|stddef|stdarg|malloc|alloca|glob|pwd|grp|dlfcn)\.h$|^(sys|arpa|netinet)\//;
 
 /**
- * The kinds of headers a C text includes. Only the kernel's own headers count for the kernel:
- * <linux/fs.h> is also a header of user space (uapi), <linux/slab.h> is not.
+ * The kinds of headers a C text includes, on its #include lines (not in comments). Only the
+ * kernel's own headers count for the kernel: <linux/fs.h> is also a header of user space
+ * (uapi), <linux/slab.h> is not.
  */
-export function includeSignals(text: string): IncludeSignals {
+export function includeSignals(text: string, layout: Layout = layoutOf(text)): IncludeSignals {
   let kernel = false;
   let libc = false;
-  // Each `include` in the text, read on its line if that line is an #include <...>: most of a
-  // file is not, and a regex anchored at every line start would walk all of it.
-  let lastLine = -1;
-  for (let at = text.indexOf('include'); at >= 0; at = text.indexOf('include', at + 7)) {
-    let line = at;
-    while (line > 0 && text.charCodeAt(line - 1) !== 10 && text.charCodeAt(line - 1) !== 13) line--;
-    if (line === lastLine) continue;
-    lastLine = line;
-    INCLUDE_LINE.lastIndex = line;
-    const m = INCLUDE_LINE.exec(text);
+  for (const line of includeLines(text, layout)) {
+    const m = INCLUDE_LINE.exec(line);
     if (!m) continue;
     if (KERNEL_ONLY.test(m[1])) kernel = true;
     else if (LIBC.test(m[1])) libc = true;
@@ -81,8 +75,7 @@ export function includeSignals(text: string): IncludeSignals {
   return { kernel, libc };
 }
 
-/** An `#include <...>` line, read from its start. */
-const INCLUDE_LINE = /[ \t]*#[ \t]*include[ \t]*<([^>\n]+)>/y;
+const INCLUDE_LINE = /^[ \t]*#[ \t]*include[ \t]*<([^>\n]+)>/;
 
 /** The include path of the runtime header from the folder of `path` (both relative to the root). */
 export function headerPathFrom(path: string): string {
@@ -121,7 +114,7 @@ export function instrumentFile(path: string, text: string, parser: CParser, opti
     });
   });
   const renamed = plan.sites.filter((s) => s.rename).length;
-  const includes = includeSignals(text);
+  const includes = includeSignals(text, plan.layout);
   if (plan.edits.length === 0) {
     return { path, change: null, renamed, includeAdded: false, counts, notes, after: null, includes, sites };
   }

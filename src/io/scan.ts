@@ -2,7 +2,7 @@
 // Skipped: hidden folders (.git, .tmp_versions, our own .memcpy-debug), build output folders,
 // Kbuild's generated *.mod.c, symlinks (writing through one edits a file outside the tree),
 // and whatever --exclude names.
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface ScanResult {
@@ -36,10 +36,12 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
   const unreadable: string[] = [];
   const badNames: string[] = [];
   const stateDirs: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
+  // Synchronous: a whole kernel tree's 5,000 folders are read in 0.1 s this way, 0.4 s with
+  // a promise for each.
+  const walk = (rel: string): void => {
     let entries;
     try {
-      entries = await readdir(rel ? join(root, rel) : root, { withFileTypes: true });
+      entries = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
     } catch (e) {
       if (!rel) throw e;
       unreadable.push(`${rel}/: cannot read the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
@@ -65,9 +67,9 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
         else if (entry.isSymbolicLink()) symlinks.push(path);
       }
     }
-    for (const sub of subdirs) await walk(sub);
+    for (const sub of subdirs) walk(sub);
   };
-  await walk('');
+  walk('');
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return { cFiles: cFiles.sort(byName), symlinks: symlinks.sort(byName), buildDirs: buildDirs.sort(byName), unreadable: unreadable.sort(byName), badNames: badNames.sort(byName), stateDirs: stateDirs.sort(byName) };
 }

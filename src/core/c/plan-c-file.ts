@@ -18,6 +18,7 @@ export interface CFilePlan {
   readonly includeAdded: boolean;
   /** The function (or macro) that holds each site, in the order of `sites`; null at file scope. */
   readonly holders: readonly (string | null)[];
+  readonly layout: Layout;
 }
 
 /** The kernel tree's header, for files instrumented in kernel-tree placement. */
@@ -42,7 +43,7 @@ export function planCFile(text: string, parser: CParser, header: string): CFileP
     text: DEBUG_NAME,
     reason: s.kind,
   }));
-  const includeAdded = renames.length > 0 && !includesHeader(text);
+  const includeAdded = renames.length > 0 && !includesHeader(text, layout);
   if (includeAdded) {
     const at = includePoint(text, layout, renames[0].start);
     const eol = lineEnding(text);
@@ -51,11 +52,19 @@ export function planCFile(text: string, parser: CParser, header: string): CFileP
     const insert = at === text.length && !text.endsWith('\n') && at > 0 ? eol + line : line + eol;
     edits.push({ start: at, end: at, text: insert, reason: 'include' });
   }
-  return { sites, edits, includeAdded, holders: holders.map((h) => h.name) };
+  return { sites, edits, includeAdded, holders: holders.map((h) => h.name), layout };
 }
-/** True if the file already includes memcpy_debug.h, by any relative path, or <linux/memcpy_debug.h>. */
-export function includesHeader(text: string): boolean {
-  return text.includes('memcpy_debug.h') && INCLUDES_HEADER.test(text);
+/**
+ * True if the file already includes memcpy_debug.h, by any relative path, or
+ * <linux/memcpy_debug.h>: on an #include line, not in a comment.
+ */
+export function includesHeader(text: string, layout: Layout): boolean {
+  return includeLines(text, layout).some((line) => INCLUDES_HEADER.test(line));
+}
+
+/** The text of the file's #include lines (whole, continued lines joined as they are). */
+export function includeLines(text: string, layout: Layout): string[] {
+  return layout.directives.filter((d) => d.name === 'include').map((d) => text.slice(d.start, d.end));
 }
 
 /** An #include line of the runtime header: ours in a folder or in the kernel tree. */
