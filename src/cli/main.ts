@@ -43,7 +43,8 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
           .option('kernel-tree', { type: 'boolean', describe: 'Put the runtime into the Linux source tree around DIR (include/linux/memcpy_debug.h, lib/memcpy_debug.c) and switch it with CONFIG_MEMCPY_DEBUG in lib/Kconfig.debug ("Kernel hacking"); writes those files outside DIR, inside the tree. Default: on when DIR is the top of the tree (the whole kernel), off elsewhere' })
           .option('target', { choices: ['kernel', 'user'], describe: 'The runtime flavour (default: kernel when the folder has a Kbuild makefile)' })
           .option('on-overlap', { choices: ['warn', 'warn-once', 'memmove', 'bug', 'abort'], describe: `What an overlap does after its report: warn (then memcpy, as the program asked), warn-once (each call site once), memmove (then copy as memmove: the data stays right), bug (kernel: BUG()), abort (user space: abort()); kernel ${ON_OVERLAP.kernel.join('|')}, user ${ON_OVERLAP.user.join('|')} (default warn)` })
-          .option('same-pointer', { choices: [...SAME_POINTER], describe: 'memcpy(p, p, n): report it (the default: memcpy forbids any overlap) or ignore it (as ASan does; compilers emit it for self-assignment)' }),
+          .option('same-pointer', { choices: [...SAME_POINTER], describe: 'memcpy(p, p, n): report it (the default: memcpy forbids any overlap) or ignore it (as ASan does; compilers emit it for self-assignment)' })
+          .option('jobs', { alias: 'j', type: 'string', requiresArg: true, describe: 'Threads that read and plan the files, as make -j (default: one per core; trees under 2,000 C files are planned in one)' }),
     )
     .command(
       'revert [dir]',
@@ -94,7 +95,9 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
     }
     if ((a.exclude ?? []).some((e) => String(e) === '')) throw new UsageError('--exclude needs a glob (e.g. --exclude tests)');
     if (a._[0] === 'instrument') {
-      return await runInstrument({
+      const jobs = a.jobs === undefined ? undefined : Number(a.jobs);
+      if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs needs a whole number of threads, 1 or more (not ${JSON.stringify(a.jobs)})`);
+      return await runInstrument({ jobs,
         dir: a.dir, excludes: (a.exclude ?? []).map(String), makefile: a.makefile, module: a.module, targetName: a['target-name'],
         target: a.target as Target | undefined, kernelTree: a['kernel-tree'], onOverlap: a['on-overlap'] as OnOverlap | undefined, samePointer: a['same-pointer'] as SamePointer | undefined, ...outputOptions(a),
       }, ctx);
@@ -128,6 +131,7 @@ interface Args extends OutputArgs {
   exclude?: (string | number)[];
   makefile?: boolean;
   'kernel-tree'?: boolean;
+  jobs?: string;
   module?: string;
   'target-name'?: string;
   target?: string;
@@ -173,7 +177,7 @@ function normalizeArgv(argv: readonly string[]): string[] {
 }
 
 const OPTION_NAMES = ['dry-run', 'stat', 'output', 'exit-code', 'color', 'json', 'json-file', 'exclude', 'module', 'target-name', 'makefile', 'no-makefile', 'kernel-tree', 'no-kernel-tree',
-  'target', 'on-overlap', 'same-pointer', 'force', 'dir', 'help', 'version'];
+  'target', 'on-overlap', 'same-pointer', 'jobs', 'force', 'dir', 'help', 'version'];
 
 /** yargs' messages in our words, with a "did you mean" for a misspelt option. */
 function explain(msg: string, argv: readonly string[]): string {

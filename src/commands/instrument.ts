@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES, type BuildFiles } from '../core/build/plan-build.js';
 import { chooseTarget, planInstrument, runtimePaths } from '../core/instrument-plan.js';
 import { holds, type Manifest, type TreeFolder } from '../core/manifest.js';
+import { byPath } from '../core/plan.js';
 import { shellQuote } from '../core/next-steps.js';
 import { RUNTIME_FILES, type OnOverlap, type Placement, type SamePointer, type Target } from '../core/runtime.js';
 import { TREE_CREATED } from '../core/kernel/tree-runtime.js';
@@ -18,7 +19,7 @@ import { findKernelTree, kernelTreeOf, type KernelTree } from '../io/kernel-tree
 import { underLock } from '../io/lock.js';
 import { readManifest } from '../io/manifest-store.js';
 import { otherBuilders } from '../io/other-builders.js';
-import { planFiles } from '../io/plan-files.js';
+import { Planner } from '../io/plan-files.js';
 import { scanTree } from '../io/scan.js';
 import { instrumentSummary } from '../render/summary.js';
 import { committed, refuseBlocked } from './committed.js';
@@ -37,6 +38,8 @@ export interface InstrumentOptions extends OutputOptions {
   readonly samePointer?: SamePointer;
   /** true: the runtime goes into the kernel tree around DIR; undefined: when DIR is the top of one. */
   readonly kernelTree?: boolean;
+  /** Worker threads that plan the files (default: one per core). */
+  readonly jobs?: number;
 }
 
 /** Where a run writes: the folder, or the kernel tree around it (then `scope` is the folder in it). */
@@ -111,7 +114,35 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
   const excludes = previous ? (tree ? folders.find((f) => f.path === scope)?.excludes ?? [] : previous.options.excludes) : o.excludes;
   const under = scope === '' ? '' : `${scope}/`;
   const skip = tree ? TREE_CREATED.filter((p) => p.startsWith(under)).map((p) => p.slice(under.length)) : [...RUNTIME_FILES];
-  const scanned = await scanTree(join(root, scope), excludes, skip);
+  // The C files are planned as the scan finds them: read, prefiltered by bytes, parsed only
+  // where they mention memcpy and the tokens cannot tell.
+  const planner = new Planner({ root, withPatch: o.dryRun, prefix: patchPrefix(ctx.cwd, root), kernelTree: tree }, o.jobs);
+  try {
+    return await planAndCommit(where, o, ctx, started, planner, { stored, previous, folders, resumed, buildFiles, samePointer, excludes, under, skip });
+  } finally {
+    planner.stop();
+  }
+}
+
+/** What runInstrumentLocked has read before the scan. */
+interface Loaded {
+  readonly stored: Manifest | null;
+  readonly previous: Manifest | null;
+  readonly folders: readonly TreeFolder[];
+  readonly resumed: boolean;
+  readonly buildFiles: BuildFiles;
+  readonly samePointer: SamePointer;
+  readonly excludes: readonly string[];
+  /** The folder in the tree, with a final '/': what the scan's paths get in front. */
+  readonly under: string;
+  readonly skip: readonly string[];
+}
+
+async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, started: number, planner: Planner, loaded: Loaded): Promise<ExitCodeValue> {
+  const { root, scope } = where;
+  const tree = where.placement === 'kernel-tree';
+  const { stored, previous, folders, resumed, buildFiles, samePointer, excludes, under, skip } = loaded;
+  const scanned = await scanTree(join(root, scope), excludes, skip, (p) => planner.add(under + p));
   const scan = under === '' ? scanned : {
     ...scanned, cFiles: scanned.cFiles.map((p) => under + p), symlinks: scanned.symlinks.map((p) => under + p), badNames: scanned.badNames.map((p) => under + p),
   };
@@ -127,10 +158,9 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
     throw new ToolError(ExitCode.USAGE, `no C files (*.c, *.h) under ${o.dir}`, [], 'point memcpy-debug at the folder of a C project or kernel subsystem');
   }
 
-  // The C files: read, prefilter by bytes, parse only those that mention memcpy.
   const progress = progressReporter(ctx);
   progress.phase('planning', scan.cFiles.length);
-  const outcomes = await planFiles({ root, paths: scan.cFiles, withPatch: o.dryRun, prefix: patchPrefix(ctx.cwd, root), kernelTree: tree }, progress.update);
+  const outcomes = (await planner.finish(progress.update)).sort(byPath);
 
   // Everything else the plan needs, read now; then the plan, pure.
   const placement = where.placement;

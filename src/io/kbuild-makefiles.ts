@@ -1,24 +1,31 @@
 // The Kbuild makefiles of the folders that hold the files to plan: a folder's Kbuild, else its
 // Makefile (as Kbuild reads them).
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path/posix';
 import { join } from 'node:path';
 import type { KbuildMakefiles } from '../core/kernel/exclusions.js';
-import { readTextIfExists } from './files.js';
 
+/** Read synchronously: 3,000 small files of a kernel tree take a tenth of the time that way. */
 export async function readKbuildMakefiles(root: string, paths: readonly string[]): Promise<KbuildMakefiles> {
   const folders = [...new Set(paths.map((p) => (p.includes('/') ? dirname(p) : '')))];
   const out = new Map<string, { name: string; text: string }>();
-  const BATCH = 64;
-  for (let i = 0; i < folders.length; i += BATCH) {
-    await Promise.all(folders.slice(i, i + BATCH).map(async (f) => {
-      for (const name of ['Kbuild', 'Makefile']) {
-        const text = await readTextIfExists(join(root, f, name)).catch(() => null);
-        if (text !== null) {
-          out.set(f, { name, text });
-          return;
-        }
+  for (const f of folders) {
+    for (const name of ['Kbuild', 'Makefile']) {
+      const text = readIfFile(join(root, f, name));
+      if (text !== null) {
+        out.set(f, { name, text });
+        break;
       }
-    }));
+    }
   }
   return out;
+}
+
+/** The file's text; null if it is missing or cannot be read (a folder of that name, no permission). */
+function readIfFile(path: string): string | null {
+  try {
+    return readFileSync(path).toString('latin1');
+  } catch {
+    return null;
+  }
 }

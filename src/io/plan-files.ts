@@ -79,54 +79,128 @@ export function planFile(root: string, path: string, parser: CParser, withPatch:
 }
 
 /** Plans every file of the job; outcomes come back in the order of `job.paths`. */
-export async function planFiles(job: FileJob, onProgress: (done: number) => void = () => {}): Promise<FileOutcome[]> {
-  const workers = Math.min(availableParallelism(), 8);
-  if (job.paths.length < POOL_THRESHOLD || workers < 2) {
+export async function planFiles(job: FileJob, onProgress: (done: number) => void = () => {}, jobs?: number): Promise<FileOutcome[]> {
+  const planner = new Planner(job, jobs);
+  try {
+    for (const p of job.paths) planner.add(p);
+    const out = await planner.finish(onProgress);
+    const at = new Map(out.map((o) => [o.path, o]));
+    return job.paths.map((p) => at.get(p)!);
+  } finally {
+    planner.stop();
+  }
+}
+
+/** How many files each worker is sent while the scan still runs and cannot hear back. */
+const PREFILL = 32 * BATCH;
+/** Files in each worker's hands once the scan is done: one batch at work, one waiting. */
+const AHEAD = 2 * BATCH;
+
+/**
+ * Plans files as the scan finds them. Up to POOL_THRESHOLD files wait, to be planned in this
+ * thread when the scan is done; past it a pool of workers starts (one per core, or `jobs`) and
+ * gets its first batches while the scan goes on, so that starting the workers and the scan
+ * overlap with the planning.
+ */
+export class Planner {
+  /** Paths not sent yet: queue[next...]. */
+  private readonly queue: string[] = [];
+  private next = 0;
+  private readonly out: FileOutcome[] = [];
+  private finishing = false;
+  private stopped = false;
+  private pool: { worker: Worker; sent: number; busy: number }[] | null = null;
+  private failed: Error | null = null;
+  private wake: (() => void) | null = null;
+  private added = 0;
+  private readonly jobs: number;
+
+  constructor(private readonly job: Omit<FileJob, 'paths'>, jobs?: number) {
+    this.jobs = Math.max(1, jobs ?? availableParallelism());
+  }
+
+  /** One more file to plan (its path relative to the job's root). */
+  add(path: string): void {
+    this.queue.push(path);
+    this.added++;
+    if (!this.pool && this.added >= POOL_THRESHOLD && this.jobs >= 2) this.start();
+    if (this.pool) this.feed(PREFILL);
+  }
+
+  /** Plans what is left; every outcome, in no particular order. */
+  async finish(onProgress: (done: number) => void = () => {}): Promise<FileOutcome[]> {
+    this.finishing = true;
+    if (!this.pool) return this.planHere(onProgress);
+    onProgress(this.out.length);
+    while (this.out.length < this.added) {
+      if (this.failed) throw this.failed;
+      this.feed(AHEAD);
+      await new Promise<void>((r) => (this.wake = r));
+      onProgress(this.out.length);
+    }
+    if (this.failed) throw this.failed;
+    return this.out;
+  }
+
+  /** Stops the workers (done, or the run failed). */
+  stop(): void {
+    this.stopped = true;
+    for (const { worker } of this.pool ?? []) void worker.terminate();
+  }
+
+  private start(): void {
+    const url = new URL('./plan-worker.js', import.meta.url);
+    this.pool = Array.from({ length: this.jobs }, () => {
+      const worker = new Worker(url);
+      const slot = { worker, sent: 0, busy: 0 };
+      worker.on('message', (results: FileOutcome[]) => {
+        for (const r of results) this.out.push(r);
+        slot.busy -= results.length;
+        this.wake?.();
+      });
+      worker.on('error', (e) => {
+        this.failed = e;
+        this.wake?.();
+      });
+      worker.on('exit', (code) => {
+        if (this.stopped || this.failed) return;
+        this.failed = new Error(`a planning worker stopped (exit code ${code})`);
+        this.wake?.();
+      });
+      return slot;
+    });
+  }
+
+  /** Sends batches to each worker with fewer than `ahead` files in hand. */
+  private feed(ahead: number): void {
+    for (const slot of this.pool ?? []) {
+      // While the scan runs only whole batches go: more files are coming.
+      while (slot.busy + BATCH <= ahead && this.queue.length - this.next >= (this.finishing ? 1 : BATCH)) {
+        const paths = this.queue.slice(this.next, this.next + BATCH);
+        this.next += paths.length;
+        slot.busy += paths.length;
+        slot.worker.postMessage({ ...this.job, paths } satisfies FileJob);
+      }
+    }
+  }
+
+  private async planHere(onProgress: (done: number) => void): Promise<FileOutcome[]> {
     const parser = await loadCParser();
     const reader = new FileReader();
     try {
-      const out: FileOutcome[] = [];
-      for (let i = 0; i < job.paths.length; i++) {
-        out.push(planFile(job.root, job.paths[i], parser, job.withPatch, job.prefix, job.kernelTree, reader));
+      const paths = this.queue;
+      for (let i = 0; i < paths.length; i++) {
+        this.out.push(planFile(this.job.root, paths[i], parser, this.job.withPatch, this.job.prefix, this.job.kernelTree, reader));
         if (i % BATCH === BATCH - 1) {
           onProgress(i + 1);
           // Let the progress bar draw.
           await new Promise((r) => setImmediate(r));
         }
       }
-      onProgress(job.paths.length);
-      return out;
+      onProgress(paths.length);
+      return this.out;
     } finally {
       parser.delete();
     }
   }
-  const out: FileOutcome[][] = [];
-  let next = 0;
-  let done = 0;
-  const url = new URL('./plan-worker.js', import.meta.url);
-  await Promise.all(
-    Array.from({ length: workers }, () => new Promise<void>((resolve, reject) => {
-      const w = new Worker(url);
-      let batch = -1;
-      const feed = () => {
-        if (next >= job.paths.length) {
-          void w.terminate().then(() => resolve());
-          return;
-        }
-        batch = next / BATCH;
-        const paths = job.paths.slice(next, next + BATCH);
-        next += BATCH;
-        w.postMessage({ root: job.root, paths, withPatch: job.withPatch, prefix: job.prefix, kernelTree: job.kernelTree } satisfies FileJob);
-      };
-      w.on('message', (results: FileOutcome[]) => {
-        out[batch] = results;
-        done += results.length;
-        onProgress(done);
-        feed();
-      });
-      w.on('error', reject);
-      feed();
-    })),
-  );
-  return out.flat();
 }

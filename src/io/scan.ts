@@ -24,7 +24,8 @@ const BUILD_FILES = new Set(['Kbuild', 'Makefile', 'GNUmakefile', 'makefile', 'M
 /** Folders that hold a build's output, not sources. */
 const BUILD_OUTPUT_DIRS = new Set(['CMakeFiles', '.deps', '.libs', 'node_modules', '__pycache__']);
 
-export async function scanTree(root: string, excludes: readonly string[], alsoSkip: readonly string[] = []): Promise<ScanResult> {
+/** `onFile` hears of each C file as it is found (a planner can start on it). */
+export async function scanTree(root: string, excludes: readonly string[], alsoSkip: readonly string[] = [], onFile?: (path: string) => void): Promise<ScanResult> {
   // A pattern without a slash matches a name anywhere, as in .gitignore.
   const excluded = excludes.length > 0
     ? (await import('picomatch')).default(excludes as string[], { dot: true, basename: true })
@@ -63,7 +64,10 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
       if (entry.isDirectory()) {
         if (!entry.name.startsWith('.') && !BUILD_OUTPUT_DIRS.has(entry.name)) subdirs.push(path);
       } else if (/\.[ch]$/.test(entry.name) && !entry.name.endsWith('.mod.c')) {
-        if (entry.isFile()) cFiles.push(path);
+        if (entry.isFile()) {
+          cFiles.push(path);
+          onFile?.(path);
+        }
         else if (entry.isSymbolicLink()) symlinks.push(path);
       }
     }
