@@ -75,6 +75,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
       // yargs' own checks (a flag without its value) come as errors named YError.
       throw err && err.name !== 'YError' ? err : new UsageError(explain(err?.message ?? msg, argv));
     });
+  skipHelpCache(parser);
   try {
     const a = (await parser.parseAsync()) as unknown as Args;
     if (a.help || a.version) return ExitCode.OK; // yargs printed them
@@ -171,6 +172,17 @@ async function readStdin(): Promise<Buffer> {
 }
 
 /** git's spellings that yargs would refuse: --no-color is --color=never. */
+/**
+ * yargs renders the whole --help text after every command it runs, to have it at hand should
+ * the command fail (we print our own errors): a third of a small run's start-up. Turned off
+ * through yargs' internals where they are as expected; otherwise left as it is.
+ */
+function skipHelpCache(parser: unknown): void {
+  const internals = (parser as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
+
 function normalizeArgv(argv: readonly string[]): string[] {
   const end = argv.indexOf('--');
   return argv.map((a, i) => (a === '--no-color' && (end < 0 || i < end) ? '--color=never' : a));
