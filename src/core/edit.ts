@@ -2,6 +2,7 @@
 //
 // N.B. the unit is a JS string index into text decoded as latin1, so one index is one byte of
 // the file. tree-sitter reports UTF-16 indices; with latin1 decoding the two coincide.
+import { Lines } from './lines.js';
 import { lastAtOrBefore } from './sorted.js';
 
 export interface Edit {
@@ -64,12 +65,10 @@ const lineEndAt = (text: string, i: number): number => {
 };
 
 /** Groups edits by the lines they touch and returns one Region per group. */
-export function regionsOf(before: string, edits: readonly Edit[]): Region[] {
+export function regionsOf(before: string, edits: readonly Edit[], lines = new Lines(before)): Region[] {
   const sorted = sortEdits(edits);
   const regions: Region[] = [];
   let linesAdded = 0; // newlines added by earlier groups: shifts line numbers in the result
-  let beforeLine = 1; // line number in `before` at index `cursor`
-  let cursor = 0;
   let k = 0;
   while (k < sorted.length) {
     const first = sorted[k];
@@ -96,10 +95,8 @@ export function regionsOf(before: string, edits: readonly Edit[]): Region[] {
       pos = e.end;
     }
     afterText += before.slice(pos, gEnd);
-    for (let nl = before.indexOf('\n', cursor); nl >= 0 && nl < gStart; nl = before.indexOf('\n', nl + 1)) beforeLine++;
-    cursor = gStart;
     const beforeText = before.slice(gStart, gEnd);
-    regions.push({ line: beforeLine + linesAdded, before: beforeText, after: afterText });
+    regions.push({ line: lines.lineOf(gStart) + 1 + linesAdded, before: beforeText, after: afterText });
     linesAdded += countNewlines(afterText) - countNewlines(beforeText);
     k = j;
   }

@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import type { CParser } from './c/parse-c.js';
 import { HEADER_NAME, includeLines, planCFile, TREE_HEADER } from './c/plan-c-file.js';
 import { layoutOf, type Layout } from './c/layout.js';
+import { Lines } from './lines.js';
 import { LEAVE_DESCRIPTIONS, type LeaveKind, type SiteKind } from './c/find-sites.js';
 import { modifyChange, type ModifyChange } from './plan.js';
 
@@ -40,6 +41,8 @@ export interface InstrumentedFile {
   readonly notes: readonly SiteNote[];
   /** The instrumented text, for rendering a patch; null when unchanged. */
   readonly after: string | null;
+  /** The lines of the text, as far as they were needed: the patch goes on with them. */
+  readonly lines: Lines;
   /** What the file includes: kernel headers, the C library's, both or neither. */
   readonly includes: IncludeSignals;
   readonly sites: readonly SiteRecord[];
@@ -101,11 +104,11 @@ export function instrumentFile(path: string, text: string, parser: CParser, opti
   const plan = planCFile(text, parser, includeOf(path, kernelTree));
   const counts: Partial<Record<SiteKind, number>> = {};
   const notes: SiteNote[] = [];
-  const lines = lineIndex(text);
+  const lines = new Lines(text);
   const sites: SiteRecord[] = [];
   plan.sites.forEach((s, i) => {
     counts[s.kind] = (counts[s.kind] ?? 0) + 1;
-    const line = lines(s.start);
+    const line = lines.lineOf(s.start) + 1;
     if (!s.rename && !QUIET_KINDS.has(s.kind)) notes.push({ path, line, kind: s.kind });
     const column = s.start - text.lastIndexOf('\n', s.start - 1);
     sites.push({
@@ -116,27 +119,14 @@ export function instrumentFile(path: string, text: string, parser: CParser, opti
   const renamed = plan.sites.filter((s) => s.rename).length;
   const includes = includeSignals(text, plan.layout);
   if (plan.edits.length === 0) {
-    return { path, change: null, renamed, includeAdded: false, counts, notes, after: null, includes, sites };
+    return { path, change: null, renamed, includeAdded: false, counts, notes, after: null, lines, includes, sites };
   }
-  const { change, after } = modifyChange(path, text, plan.edits, bytes, hashes);
-  return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after, includes, sites };
-}
-
-/** Maps an index to its 1-based line number; calls must come in increasing index order. */
-export function lineIndex(text: string): (index: number) => number {
-  let line = 1;
-  let pos = 0;
-  return (index: number) => {
-    for (let i = text.indexOf('\n', pos); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) {
-      line++;
-      pos = i + 1;
-    }
-    return line;
-  };
+  const { change, after } = modifyChange(path, text, plan.edits, bytes, hashes, lines);
+  return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after, lines, includes, sites };
 }
 
 /** What planning one file gave: a problem, nothing (no memcpy), or the plan and its patch. */
 export type FileOutcome =
   | { readonly path: string; readonly problem: string }
   | { readonly path: string; readonly skipped: true }
-  | { readonly path: string; readonly planned: Omit<InstrumentedFile, 'after'>; readonly patch: string | null };
+  | { readonly path: string; readonly planned: Omit<InstrumentedFile, 'after' | 'lines'>; readonly patch: string | null };

@@ -2,6 +2,7 @@
 // renders it, apply writes it, the manifest records it; nothing else decides what changes.
 import { createHash } from 'node:crypto';
 import { applyEdits, regionsOf, sortEdits, type Edit, type Region } from './edit.js';
+import type { Lines } from './lines.js';
 
 /** A file changed in place: `edits` on the text whose hash is `beforeSha`. */
 export interface ModifyChange {
@@ -44,11 +45,11 @@ export function sha256(text: string): string {
  * the text again, before and after the edits. With `hashes` false (a dry run's plan, which is
  * never committed nor recorded) the hashes are left empty.
  */
-export function modifyChange(path: string, text: string, edits: readonly Edit[], bytes?: Uint8Array, hashes = true): { change: ModifyChange; after: string } {
+export function modifyChange(path: string, text: string, edits: readonly Edit[], bytes?: Uint8Array, hashes = true, lines?: Lines): { change: ModifyChange; after: string } {
   const after = applyEdits(text, edits);
   const beforeSha = !hashes ? '' : bytes ? createHash('sha256').update(bytes).digest('hex') : sha256(text);
   const afterSha = !hashes ? '' : bytes ? sha256Edited(bytes, edits) : sha256(after);
-  const change: ModifyChange = { kind: 'modify', path, beforeSha, afterSha, edits, regions: regionsOf(text, edits) };
+  const change: ModifyChange = { kind: 'modify', path, beforeSha, afterSha, edits, regions: regionsOf(text, edits, lines) };
   return { change, after };
 }
 

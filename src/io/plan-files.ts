@@ -73,8 +73,8 @@ export function planFile(root: string, path: string, parser: CParser, withPatch:
     if (e instanceof ParseError) return { path, problem: `cannot parse: ${e.message}` };
     throw e;
   }
-  const { after, ...planned } = result;
-  const patch = withPatch && after !== null && planned.change ? filePatch(path, text, after, planned.change.regions, prefix) : null;
+  const { after, lines, ...planned } = result;
+  const patch = withPatch && after !== null && planned.change ? filePatch(path, text, after, planned.change.regions, prefix, lines) : null;
   return { path, planned, patch };
 }
 

@@ -4,6 +4,7 @@
 // reproduces the files' bytes exactly (non-UTF-8 bytes, CRLF and all).
 import { formatPatch, structuredPatch, type StructuredPatch, type StructuredPatchHunk } from 'diff';
 import { countNewlines, type Region } from '../core/edit.js';
+import { Lines } from '../core/lines.js';
 import type { FileChange } from '../core/plan.js';
 
 export const CONTEXT_LINES = 3;
@@ -13,11 +14,11 @@ export const CONTEXT_LINES = 3;
  * `regions` of a change (we know which lines changed), the hunks are built from them directly,
  * in one pass, instead of diffing the two texts again.
  */
-export function filePatch(name: string, before: string | null, after: string | null, regions?: readonly Region[], prefix = ''): string {
+export function filePatch(name: string, before: string | null, after: string | null, regions?: readonly Region[], prefix = '', beforeLines?: Lines): string {
   // Paths are JS strings: jsdiff quotes a name that needs it as git does (C escapes, UTF-8
   // bytes in octal), so the header stays ASCII in the latin1 patch.
   const path = prefix + name;
-  const old = before === null ? null : new LineAccess(before);
+  const old = before === null ? null : new LineAccess(beforeLines ?? new Lines(before));
   const p: StructuredPatch = regions && old && after !== null
     ? { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks: hunksOf(old, after, regions) }
     : structuredPatch(`a/${path}`, `b/${path}`, before ?? '', after ?? '', undefined, undefined, { context: CONTEXT_LINES });
@@ -54,38 +55,24 @@ function withHunkHeadings(patch: string, old: LineAccess): string {
 
 const NO_EOL = '\\ No newline at end of file';
 
-/**
- * The lines of a text as linesOf() gives them, found only as far as they are asked for: a
- * patch needs the lines around its hunks, not all of a 10,000-line file.
- */
+/** The lines of a text as linesOf() gives them (a final line ending makes no empty last line). */
 class LineAccess {
-  private readonly starts: number[] = [0];
-  private complete = false;
   readonly endsWithEol: boolean;
-  constructor(private readonly text: string) {
-    this.endsWithEol = text.endsWith('\n') || text === '';
+  constructor(private readonly lines: Lines) {
+    this.endsWithEol = lines.text.endsWith('\n') || lines.text === '';
   }
-  /** True if line `i` (0-based) exists; a final line ending makes no empty last line. */
+  /** True if line `i` (0-based) exists. */
   has(i: number): boolean {
-    this.find(i);
-    return i < this.starts.length && this.starts[i] < this.text.length;
+    const start = this.lines.startOf(i);
+    return start !== undefined && start < this.lines.text.length;
   }
   /** True if line `i` is the text's last. */
   isLast(i: number): boolean {
     return this.has(i) && !this.has(i + 1);
   }
   at(i: number): string {
-    this.find(i + 1);
-    const end = i + 1 < this.starts.length ? this.starts[i + 1] - 1 : this.text.length;
-    return this.text.slice(this.starts[i], end);
-  }
-  /** Finds the starts of lines up to `i`. */
-  private find(i: number): void {
-    while (this.starts.length <= i && !this.complete) {
-      const nl = this.text.indexOf('\n', this.starts[this.starts.length - 1]);
-      if (nl < 0) this.complete = true;
-      else this.starts.push(nl + 1);
-    }
+    const next = this.lines.startOf(i + 1);
+    return this.lines.text.slice(this.lines.startOf(i), next === undefined ? this.lines.text.length : next - 1);
   }
 }
 
@@ -102,7 +89,7 @@ function linesOf(s: string): string[] {
  * hunks `diff -u` and jsdiff give for such a change.
  */
 export function hunksOf(before: string | LineAccess, after: string, regions: readonly Region[]): StructuredPatchHunk[] {
-  const old = typeof before === 'string' ? new LineAccess(before) : before;
+  const old = typeof before === 'string' ? new LineAccess(new Lines(before)) : before;
   const oldNoEol = (line: number) => old.isLast(line - 1) && !old.endsWithEol;
   const newEndsWithEol = after.endsWith('\n') || after === '';
   const blocks: { oldStart: number; removed: string[]; added: string[] }[] = [];
