@@ -125,8 +125,7 @@ export function instrumentFile(path: string, text: string, parser: CParser, opti
   return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after, lines, includes, sites };
 }
 
-/** What planning one file gave: a problem, nothing (no memcpy), or the plan and its patch. */
+/** What planning a file that mentions memcpy gave: a problem, or the plan and its patch. */
 export type FileOutcome =
   | { readonly path: string; readonly problem: string }
-  | { readonly path: string; readonly skipped: true }
   | { readonly path: string; readonly planned: Omit<InstrumentedFile, 'after' | 'lines'>; readonly patch: string | null };

@@ -101,7 +101,11 @@ function rulesOf(folder: string, name: string, text: string): FolderRules {
   };
   // Variables of this makefile, to expand $(obj-y) and the like in USER_OBJS.
   const vars = new Map<string, string[]>();
-  for (const a of all) vars.set(a.name, [...(a.op === '+=' ? vars.get(a.name) ?? [] : []), ...words(a.value)]);
+  for (const a of all) {
+    const known = a.op === '+=' ? vars.get(a.name) : undefined;
+    if (known) known.push(...words(a.value));
+    else vars.set(a.name, words(a.value));
+  }
   const expand = (ws: readonly string[]): string[] => ws.flatMap((w) => {
     const m = /^\$[({]([^)}]+)[)}]$/.exec(w);
     return m && vars.has(m[1]) && m[1] !== 'USER_OBJS' ? vars.get(m[1])! : [w];
