@@ -1,11 +1,13 @@
 // npm run bench: memcpy-debug against the tools a kernel developer would use for the same
 // rename, on Linux 6.1's fs/btrfs and on the whole tree, from Debian's linux-source-6.1.
 //
-//   npm run bench [-- --corpus btrfs,linux] [--runs N] [--tools ours,sed,spatch,ast-grep,grep]
+//   npm run bench [-- --corpus btrfs,linux] [--runs N] [--tools ours,sed,spatch,ast-grep,grep,scaling]
 //
 // Every run gets a fresh copy of the corpus (the copy is not timed). Prints a table of median
-// wall time, peak memory, call sites changed, and each peer's time as a multiple of ours, then
-// the call sites where a peer and memcpy-debug differ, by class.
+// wall time, peak memory, call sites changed, and each peer's time as a multiple of ours; the
+// goals of the speed work as ratios measured in this same run; the whole tree's dry run with
+// 1, 2, 4, ... threads up to one per core (scaling); then the call sites where a peer and
+// memcpy-debug differ, by class.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -23,7 +25,7 @@ const opt = (name: string, def: string) => {
   return i >= 0 && args[i + 1] ? args[i + 1] : def;
 };
 const CORPORA = opt('corpus', 'btrfs,linux').split(',');
-const TOOLS = opt('tools', 'ours,sed,spatch,ast-grep,grep').split(',');
+const TOOLS = opt('tools', 'ours,sed,spatch,ast-grep,grep,scaling').split(',');
 const RUNS = Number(opt('runs', '3'));
 const JOBS = availableParallelism();
 
@@ -150,7 +152,8 @@ async function main(): Promise<void> {
   const differences: string[] = [];
   for (const corpus of CORPORA) {
     const src = corpus === 'btrfs' ? join(linux, 'fs/btrfs') : linux;
-    const flags = corpus === 'btrfs' ? '' : '--no-makefile --target kernel';
+    // The whole tree as a kernel developer would: its top, so the runtime goes into the tree.
+    const flags = '';
     const runs = corpus === 'linux' ? Math.min(RUNS, 3) : RUNS;
     const patches = new Map<string, string>();
     const measure = (tool: string, n: number, prepare: (dir: string) => void, cmd: (dir: string) => string, sites: (r: Run, dir: string) => number) => {
@@ -198,9 +201,15 @@ async function main(): Promise<void> {
     if (TOOLS.includes('grep')) {
       measure('grep -rlw memcpy (floor)', runs, () => {}, (d) => `grep -rlw --include='*.[ch]' memcpy ${name(d)} | wc -l`, () => 0);
     }
+    if (TOOLS.includes('scaling') && corpus === 'linux') {
+      for (const j of threadCounts()) {
+        measure(`memcpy-debug instrument --dry-run -j ${j}`, runs, () => {}, (d) => `node '${BIN}' instrument ${name(d)} ${flags} --dry-run -j ${j} 2>/dev/null`, () => -1);
+      }
+    }
     if (patches.has('ours')) differences.push(...await compare(corpus, src, patches));
   }
   printTable(rows);
+  printGoals(rows);
   if (differences.length > 0) process.stdout.write(`\nWhere the tools differ (call sites, by class; examples)\n\n${differences.join('\n')}\n`);
 }
 
@@ -241,6 +250,38 @@ async function compare(corpus: string, src: string, patches: Map<string, string>
   }
   parser.delete();
   return out;
+}
+
+/** 1, 2, 4, ... threads, and one per core. */
+function threadCounts(): number[] {
+  const out: number[] = [];
+  for (let j = 1; j < JOBS; j *= 2) out.push(j);
+  return [...out, JOBS];
+}
+
+/** The goals of the speed work, as ratios of times measured in this run. */
+function printGoals(rows: readonly Row[]): void {
+  const time = (corpus: string, tool: string) => rows.find((r) => r.corpus === corpus && r.tool === tool);
+  const out: string[] = [];
+  const goal = (what: string, value: number | undefined, target: string, met: (v: number) => boolean) => {
+    if (value === undefined || !Number.isFinite(value)) return;
+    out.push(`| ${what} | ${value.toFixed(2)} | ${target} | ${met(value) ? 'met' : 'NOT met'} |`);
+  };
+  const ratio = (a?: Row, b?: Row) => (a && b && b.seconds > 0 ? a.seconds / b.seconds : undefined);
+  const dry = time('linux', 'memcpy-debug instrument --dry-run');
+  goal('linux: sed loop / dry run', ratio(time('linux', 'sed loop'), dry), '>= 1.5', (v) => v >= 1.5);
+  goal('linux: sed loop / instrument', ratio(time('linux', 'sed loop'), time('linux', 'memcpy-debug instrument')), '>= 1.5', (v) => v >= 1.5);
+  goal('linux: sed loop / revert', ratio(time('linux', 'sed loop'), time('linux', 'memcpy-debug revert')), '>= 1.5', (v) => v >= 1.5);
+  goal('linux: dry run / grep -rlw', ratio(dry, time('linux', 'grep -rlw memcpy (floor)')), '<= 5', (v) => v <= 5);
+  const peak = Math.max(0, ...rows.filter((r) => r.corpus === 'linux' && r.tool.startsWith('memcpy-debug')).map((r) => r.peakMB));
+  goal('linux: peak memory of memcpy-debug (GB)', peak > 0 ? peak / 1024 : undefined, '< 1', (v) => v < 1);
+  goal('btrfs: ast-grep scan -U / dry run', ratio(time('btrfs', 'ast-grep scan -U'), time('btrfs', 'memcpy-debug instrument --dry-run')), '>= 2', (v) => v >= 2);
+  const one = time('linux', 'memcpy-debug instrument --dry-run -j 1');
+  for (const j of threadCounts().slice(1)) {
+    goal(`linux: dry run, 1 thread / ${j} threads`, ratio(one, time('linux', `memcpy-debug instrument --dry-run -j ${j}`)), `rises with threads (ideal ${j})`, (v) => v > 1);
+  }
+  if (out.length === 0) return;
+  process.stdout.write(`\nGoals (ratios of the medians above)\n\n| goal | ratio | target | |\n|---|---:|---|---|\n${out.join('\n')}\n`);
 }
 
 function printTable(rows: readonly Row[]): void {

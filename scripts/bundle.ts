@@ -15,8 +15,8 @@ await build({
   target: 'node20',
   format: 'esm',
   external: ['web-tree-sitter'],
-  // See src/cli/string-width.ts.
-  alias: { 'string-width': './src/cli/string-width.ts' },
+  // See src/cli/string-width.cjs.
+  alias: { 'string-width': './src/cli/string-width.cjs' },
   // CommonJS dependencies (cli-progress) call require(); give the ES module one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
