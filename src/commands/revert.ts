@@ -6,7 +6,7 @@ import { BUILD_FILE_NAMES } from '../core/build/plan-build.js';
 import { INCLUDES_HEADER } from '../core/c/plan-c-file.js';
 import type { Edit } from '../core/edit.js';
 import type { Manifest, ManifestEntry } from '../core/manifest.js';
-import { byPath, modifyChange, sha256, type FileChange } from '../core/plan.js';
+import { byPath, modifyChange, sha256, sha256Bytes, type FileChange } from '../core/plan.js';
 import type { RevertFileReport, RevertReport } from '../core/report.js';
 import { planRevertEntry, revertJournal, selectFolders } from '../core/revert-plan.js';
 import { fillTemplate, renderRuntime, runtimeParamsOf, RUNTIME_FILES } from '../core/runtime.js';
@@ -16,7 +16,7 @@ import { ExitCode, type ExitCodeValue } from '../cli/errors.js';
 import { commit, removeTemps, writeManifest } from '../io/commit.js';
 import { committed, refuseBlocked } from './committed.js';
 import { loadCParser, loadTemplates, loadTreeTemplates } from '../io/assets.js';
-import { readTextIfExists } from '../io/files.js';
+import { readBytesIfExists, readTextIfExists } from '../io/files.js';
 import { readManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
 import { FileReader } from '../io/plan-files.js';
@@ -97,11 +97,12 @@ async function planFromManifest(root: string, manifest: Manifest, force: boolean
   const stillCalling = new Set<string>();
   for (let i = 0; i < manifest.files.length; i += BATCH) {
     const entries = manifest.files.slice(i, i + BATCH);
-    const texts = await Promise.all(entries.map((e) => readTextIfExists(join(root, e.path))));
+    const files = await Promise.all(entries.map((e) => readBytesIfExists(join(root, e.path))));
     progress.update(i + entries.length);
     entries.forEach((entry, k) => {
-      const current = texts[k];
-      const p = planRevertEntry(entry, current, force);
+      const bytes = files[k];
+      const current = bytes === null ? null : bytes.toString('latin1');
+      const p = planRevertEntry(entry, current, force, bytes === null ? undefined : sha256Bytes(bytes));
       out.reports.push({ path: p.path, status: p.status, reasons: p.reasons });
       if (p.change) {
         out.changes.push(p.change);

@@ -3,7 +3,6 @@
 // N.B. the unit is a JS string index into text decoded as latin1, so one index is one byte of
 // the file. tree-sitter reports UTF-16 indices; with latin1 decoding the two coincide.
 import { Lines } from './lines.js';
-import { lastAtOrBefore } from './sorted.js';
 
 export interface Edit {
   /** Start index (latin1 char == byte) in the original text. */
@@ -123,14 +122,14 @@ export function revertRegions(
   current: string,
   regions: readonly Region[],
 ): { text: string; edits: Edit[]; conflicts: RegionConflict[] } {
-  const lineStarts = lineStartsOf(current);
+  const lines = new Lines(current);
   const edits: Edit[] = [];
   const conflicts: RegionConflict[] = [];
   let searchFrom = 0;
   let shift = 0; // lines the user added (or removed) before the previous match
   for (const r of regions) {
     const expectedLine = r.line + shift; // 1-based
-    const expected = lineStarts[Math.min(Math.max(expectedLine - 1, 0), lineStarts.length - 1)];
+    const expected = lines.startOf(Math.max(expectedLine - 1, 0)) ?? lines.startOf(lines.lineOf(current.length))!;
     const at = nearestAtLineStart(current, r.after, searchFrom, expected);
     if (at < 0) {
       conflicts.push({ region: r, reason: `line ${r.line} was changed since instrument: ${JSON.stringify(firstLine(r.after))} not found` });
@@ -138,7 +137,7 @@ export function revertRegions(
     }
     edits.push({ start: at, end: at + r.after.length, text: r.before, reason: `revert line ${r.line}` });
     searchFrom = at + r.after.length;
-    shift = lastAtOrBefore(lineStarts, at) + 1 - r.line;
+    shift = lines.lineOf(at) + 1 - r.line;
   }
   return { text: applyEdits(current, edits), edits, conflicts };
 }
@@ -158,12 +157,6 @@ function nearestAtLineStart(text: string, needle: string, from: number, expected
     if (i > expected) break;
   }
   return best;
-}
-
-function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  return starts;
 }
 
 

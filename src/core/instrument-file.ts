@@ -121,7 +121,7 @@ export function instrumentFile(path: string, text: string, parser: CParser, opti
   if (plan.edits.length === 0) {
     return { path, change: null, renamed, includeAdded: false, counts, notes, after: null, lines, includes, sites };
   }
-  const { change, after } = modifyChange(path, text, plan.edits, bytes, hashes, lines);
+  const { change, after } = modifyChange(path, text, plan.edits, { bytes, hashes, lines });
   return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after, lines, includes, sites };
 }
 

@@ -39,18 +39,34 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text, 'latin1').digest('hex');
 }
 
+export interface ChangeOptions {
+  /** The file's bytes, when at hand: hashed as they are, not converted back from the text. */
+  readonly bytes?: Uint8Array;
+  /** False for a dry run's plan, which is never committed nor recorded: no hashes. */
+  readonly hashes?: boolean;
+  /** The text's lines, when some were found already. */
+  readonly lines?: Lines;
+  /** The hashes, when the caller knows them already (revert: from the manifest). */
+  readonly beforeSha?: string;
+  readonly afterSha?: string;
+}
+
 /**
- * The change that `edits` make to `text`, and the text they give. `bytes`, the file's bytes
- * when at hand, are hashed as they are: most of a file is hashed without being converted from
- * the text again, before and after the edits. With `hashes` false (a dry run's plan, which is
- * never committed nor recorded) the hashes are left empty.
+ * The change that `edits` make to `text`, and the text they give. Most of a file is hashed from
+ * its bytes when they are given, before and after the edits, without converting the text back.
  */
-export function modifyChange(path: string, text: string, edits: readonly Edit[], bytes?: Uint8Array, hashes = true, lines?: Lines): { change: ModifyChange; after: string } {
+export function modifyChange(path: string, text: string, edits: readonly Edit[], o: ChangeOptions = {}): { change: ModifyChange; after: string } {
   const after = applyEdits(text, edits);
-  const beforeSha = !hashes ? '' : bytes ? createHash('sha256').update(bytes).digest('hex') : sha256(text);
-  const afterSha = !hashes ? '' : bytes ? sha256Edited(bytes, edits) : sha256(after);
-  const change: ModifyChange = { kind: 'modify', path, beforeSha, afterSha, edits, regions: regionsOf(text, edits, lines) };
+  const hashes = o.hashes ?? true;
+  const beforeSha = !hashes ? '' : o.beforeSha ?? (o.bytes ? sha256Bytes(o.bytes) : sha256(text));
+  const afterSha = !hashes ? '' : o.afterSha ?? (o.bytes ? sha256Edited(o.bytes, edits) : sha256(after));
+  const change: ModifyChange = { kind: 'modify', path, beforeSha, afterSha, edits, regions: regionsOf(text, edits, o.lines) };
   return { change, after };
+}
+
+/** SHA-256 of bytes. */
+export function sha256Bytes(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** SHA-256 of `bytes` with `edits` applied (the edits' texts are latin1, one byte a character). */

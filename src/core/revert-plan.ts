@@ -17,19 +17,20 @@ export interface RevertFilePlan {
   readonly after: string | null;
 }
 
-export function planRevertEntry(entry: ManifestEntry, current: string | null, force: boolean): RevertFilePlan {
+/** `currentSha`: the hash of `current`, when the caller has it from the bytes (cheaper). */
+export function planRevertEntry(entry: ManifestEntry, current: string | null, force: boolean, currentSha?: string): RevertFilePlan {
   const path = entry.path;
   const none = (status: RevertStatus, reasons: string[] = []): RevertFilePlan => ({ path, status, reasons, change: null, after: null });
   if (entry.kind === 'create') {
     if (current === null) return none('already-original');
-    const sha = sha256(current);
+    const sha = currentSha ?? sha256(current);
     if (sha !== entry.after) {
       return none('kept', ['changed since instrument, so it may hold your work: remove it yourself when done']);
     }
     return { path, status: 'removed', reasons: [], change: { kind: 'delete', path, content: current, beforeSha: sha }, after: null };
   }
   if (current === null) return none('missing', ['deleted since instrument: nothing to undo']);
-  const sha = sha256(current);
+  const sha = currentSha ?? sha256(current);
   if (sha === entry.reverted) return none('reverted'); // done by a revert that was cut off
   if (sha === entry.before) return none('already-original');
   const { text, edits, conflicts } = revertRegions(current, manifestRegions(entry));
@@ -41,7 +42,8 @@ export function planRevertEntry(entry: ManifestEntry, current: string | null, fo
   if (conflicts.length > 0 && !force) return none('conflict', conflicts.map((c) => c.reason));
   if (edits.length === 0) return none('conflict', conflicts.map((c) => c.reason));
   const status: RevertStatus = unchanged ? 'restored' : conflicts.length > 0 ? 'partly-reverted' : 'reverted';
-  const { change, after } = modifyChange(path, current, edits);
+  // Hashes known already: the file's, and, restored, the original's (checked just above).
+  const { change, after } = modifyChange(path, current, edits, { beforeSha: sha, afterSha: unchanged ? entry.before : undefined });
   return { path, status, reasons: conflicts.map((c) => `skipped: ${c.reason}`), change, after };
 }
 

@@ -15,7 +15,7 @@ import { access } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { applyEdits, revertRegions } from '../core/edit.js';
 import { MANIFEST_PATH, serializeManifest, STATE_DIR, type Manifest } from '../core/manifest.js';
-import { byPath, sha256, type FileChange } from '../core/plan.js';
+import { byPath, sha256, sha256Bytes, type FileChange } from '../core/plan.js';
 import { realFs, type FileSystem } from './fs.js';
 
 /** A write failed; `rolledBack` says whether everything written before it was put back. */
@@ -52,18 +52,29 @@ const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT'
  * The absolute path of `rel` under `root`, after checking that no folder on the way is a
  * symbolic link (or not a folder). The file itself is checked by the caller.
  */
-export async function insideRoot(root: string, rel: string, fs: FileSystem = realFs): Promise<string> {
+export async function insideRoot(root: string, rel: string, fs: FileSystem = realFs, seen?: Map<string, Promise<void>>): Promise<string> {
   const parts = rel.split('/');
   if (rel === '' || rel.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..')) throw new UnsafePathError(rel, 'not a plain relative path');
   let dir = root;
   for (const part of parts.slice(0, -1)) {
     dir = join(dir, part);
-    const st = await fs.lstat(dir).catch((e) => (isMissing(e) ? null : Promise.reject(e)));
-    if (!st) throw new UnsafePathError(rel, `its folder ${dir.slice(root.length + 1)} does not exist`);
-    if (st.isSymbolicLink()) throw new UnsafePathError(rel, `${dir.slice(root.length + 1)} is a symbolic link: memcpy-debug never writes through one`);
-    if (!st.isDirectory()) throw new UnsafePathError(rel, `${dir.slice(root.length + 1)} is not a folder`);
+    let check = seen?.get(dir);
+    if (!check) {
+      check = checkFolder(root, rel, dir, fs);
+      // Awaited below, and by every later file of that folder: each gets the failure.
+      check.catch(() => {});
+      seen?.set(dir, check);
+    }
+    await check;
   }
   return join(root, rel);
+}
+
+async function checkFolder(root: string, rel: string, dir: string, fs: FileSystem): Promise<void> {
+  const st = await fs.lstat(dir).catch((e) => (isMissing(e) ? null : Promise.reject(e)));
+  if (!st) throw new UnsafePathError(rel, `its folder ${dir.slice(root.length + 1)} does not exist`);
+  if (st.isSymbolicLink()) throw new UnsafePathError(rel, `${dir.slice(root.length + 1)} is a symbolic link: memcpy-debug never writes through one`);
+  if (!st.isDirectory()) throw new UnsafePathError(rel, `${dir.slice(root.length + 1)} is not a folder`);
 }
 
 /** The file at `abs` as it may be replaced: a regular file with one link; null when absent. */
@@ -87,12 +98,17 @@ function ownerOf(st: BigIntStats): { uid: number; gid: number } | undefined {
 export async function checkWritable(root: string, changes: readonly FileChange[], fs: FileSystem = realFs): Promise<string[]> {
   const problems: { path: string; why: string }[] = [];
   const root0 = process.getuid?.() === 0;
+  // A check before the writes: each folder is looked at once (each write checks its path again).
+  const folders = new Map<string, Promise<void>>();
+  const writable = new Map<string, Promise<boolean>>();
   await eachInFlight(changes, async (c) => {
     try {
-      const abs = await insideRoot(root, c.path, fs);
+      const abs = await insideRoot(root, c.path, fs, folders);
       const st = await fileStat(abs, c.path, fs);
       // The temporary file goes beside the target.
-      if (!(await access(dirname(abs), constants.W_OK | constants.X_OK).then(() => true, () => false))) {
+      const dir = dirname(abs);
+      if (!writable.has(dir)) writable.set(dir, access(dir, constants.W_OK | constants.X_OK).then(() => true, () => false));
+      if (!(await writable.get(dir))) {
         problems.push({ path: c.path, why: `no permission to create files in ${dirname(c.path) === '.' ? 'the folder' : dirname(c.path)}` });
         return;
       }
@@ -134,11 +150,15 @@ export async function commit(root: string, changes: readonly FileChange[], journ
   }
   const done: FileChange[] = [];
   const originals = new Map<string, BigIntStats>();
+  // Each folder on the way is checked before the first write into it; each file right before
+  // its own rename.
+  const folders = new Map<string, Promise<void>>();
+  const temps = tempNames();
   let failed: FileChange | undefined;
   try {
     await eachInFlight(changes, async (c) => {
       try {
-        await applyOne(root, c, fs, originals);
+        await applyOne(root, c, { fs, folders, temps }, originals);
       } catch (e) {
         failed ??= c;
         throw e;
@@ -150,7 +170,7 @@ export async function commit(root: string, changes: readonly FileChange[], journ
     let rolledBack = true;
     for (const c of done.reverse()) {
       try {
-        await undoOne(root, c, fs, originals.get(c.path));
+        await undoOne(root, c, { fs, folders: new Map(), temps }, originals.get(c.path));
       } catch {
         rolledBack = false;
       }
@@ -178,7 +198,7 @@ export async function writeManifest(root: string, m: Manifest | null, fs: FileSy
   if (!st) await fs.mkdir(dir, 0o755);
   const current = await fileStat(abs, MANIFEST_PATH, fs);
   // JSON is UTF-8; the latin1 characters of the regions come back as the same code units.
-  await replace(abs, Buffer.from(serializeManifest(m), 'utf8'), current, fs, 0o644);
+  await replace(abs, Buffer.from(serializeManifest(m), 'utf8'), current, { fs, folders: new Map(), temps: tempNames() }, 0o644);
 }
 
 /**
@@ -203,37 +223,54 @@ export async function removeTemps(root: string, paths: readonly string[], fs: Fi
   });
 }
 
-async function applyOne(root: string, c: FileChange, fs: FileSystem, originals: Map<string, BigIntStats>): Promise<void> {
-  const abs = await insideRoot(root, c.path, fs);
+/** What the writes of one commit share: the file system, the folders checked, the temp names. */
+interface Writer {
+  readonly fs: FileSystem;
+  readonly folders: Map<string, Promise<void>>;
+  readonly temps: () => string;
+}
+
+/**
+ * Names for temporary files: random per run (no one can plant a link at a name they cannot
+ * guess; O_EXCL refuses one anyway), then counted, 16 hex digits in all.
+ */
+function tempNames(): () => string {
+  const run = randomBytes(6).toString('hex');
+  let n = 0;
+  return () => `${run}${(n++ & 0xffff).toString(16).padStart(4, '0')}`;
+}
+
+async function applyOne(root: string, c: FileChange, w: Writer, originals: Map<string, BigIntStats>): Promise<void> {
+  const { fs } = w;
+  const abs = await insideRoot(root, c.path, fs, w.folders);
   const st = await fileStat(abs, c.path, fs);
   switch (c.kind) {
     case 'modify': {
       if (!st) throw new Error(`${c.path} disappeared while memcpy-debug was running`);
       if (c.beforeSha === '' || c.afterSha === '') throw new Error(`${c.path}: internal error: a dry run's plan (no hashes) given to commit`);
       const { bytes, stat } = await fs.read(abs);
-      const text = bytes.toString('latin1');
-      const sha = sha256(text);
+      const sha = sha256Bytes(bytes);
       if (sha === c.afterSha) return; // already done (a resumed run)
       if (sha !== c.beforeSha) throw new Error(`${c.path} changed while memcpy-debug was running`);
-      const after = applyEdits(text, c.edits);
-      if (sha256(after) !== c.afterSha) throw new Error(`${c.path}: internal error: the edits do not give the planned result`);
+      const after = Buffer.from(applyEdits(bytes.toString('latin1'), c.edits), 'latin1');
+      if (sha256Bytes(after) !== c.afterSha) throw new Error(`${c.path}: internal error: the edits do not give the planned result`);
       originals.set(c.path, stat);
-      await replace(abs, Buffer.from(after, 'latin1'), stat, fs);
+      await replace(abs, after, stat, w);
       return;
     }
     case 'create': {
       if (st) {
         const { bytes } = await fs.read(abs);
-        if (sha256(bytes.toString('latin1')) === c.afterSha) return;
+        if (sha256Bytes(bytes) === c.afterSha) return;
         throw new Error(`${c.path} appeared while memcpy-debug was running`);
       }
-      await replace(abs, Buffer.from(c.content, 'latin1'), null, fs, 0o644);
+      await replace(abs, Buffer.from(c.content, 'latin1'), null, w, 0o644);
       return;
     }
     case 'delete': {
       if (!st) return;
       const { bytes, stat } = await fs.read(abs);
-      if (sha256(bytes.toString('latin1')) !== c.beforeSha) throw new Error(`${c.path} changed while memcpy-debug was running`);
+      if (sha256Bytes(bytes) !== c.beforeSha) throw new Error(`${c.path} changed while memcpy-debug was running`);
       originals.set(c.path, stat);
       await checkUnchanged(abs, c.path, stat, fs);
       await fs.unlink(abs);
@@ -242,21 +279,22 @@ async function applyOne(root: string, c: FileChange, fs: FileSystem, originals: 
   }
 }
 
-async function undoOne(root: string, c: FileChange, fs: FileSystem, original: BigIntStats | undefined): Promise<void> {
-  const abs = await insideRoot(root, c.path, fs);
+async function undoOne(root: string, c: FileChange, w: Writer, original: BigIntStats | undefined): Promise<void> {
+  const { fs } = w;
+  const abs = await insideRoot(root, c.path, fs, w.folders);
   switch (c.kind) {
     case 'modify': {
       const { bytes, stat } = await fs.read(abs);
       const { text, conflicts } = revertRegions(bytes.toString('latin1'), c.regions);
       if (conflicts.length > 0 || sha256(text) !== c.beforeSha) throw new Error(`cannot restore ${c.path}`);
-      await replace(abs, Buffer.from(text, 'latin1'), stat, fs);
+      await replace(abs, Buffer.from(text, 'latin1'), stat, w);
       return;
     }
     case 'create':
       await fs.unlink(abs).catch((e) => (isMissing(e) ? undefined : Promise.reject(e)));
       return;
     case 'delete':
-      await replace(abs, Buffer.from(c.content, 'latin1'), null, fs, original ? Number(original.mode) & 0o7777 : 0o644, original && ownerOf(original));
+      await replace(abs, Buffer.from(c.content, 'latin1'), null, w, original ? Number(original.mode) & 0o7777 : 0o644, original && ownerOf(original));
       return;
   }
 }
@@ -266,8 +304,9 @@ async function undoOne(root: string, c: FileChange, fs: FileSystem, original: Bi
  * file beside it, with its mode and owner, then a rename, right after checking that the file
  * is still the one read.
  */
-async function replace(abs: string, bytes: Buffer, was: BigIntStats | null, fs: FileSystem, mode?: number, owner?: { uid: number; gid: number }): Promise<void> {
-  const temp = join(dirname(abs), `.${basename(abs)}.${randomBytes(8).toString('hex')}${TEMP_SUFFIX}`);
+async function replace(abs: string, bytes: Buffer, was: BigIntStats | null, w: Writer, mode?: number, owner?: { uid: number; gid: number }): Promise<void> {
+  const { fs } = w;
+  const temp = join(dirname(abs), `.${basename(abs)}.${w.temps()}${TEMP_SUFFIX}`);
   await fs.create(temp, bytes, was ? Number(was.mode) & 0o7777 : (mode ?? 0o644), was ? ownerOf(was) : owner);
   try {
     await checkUnchanged(abs, basename(abs), was, fs);

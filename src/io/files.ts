@@ -15,8 +15,13 @@ export class UnreadableError extends Error {
 
 /** Like readText, but null when the file does not exist. */
 export async function readTextIfExists(path: string): Promise<string | null> {
+  return (await readBytesIfExists(path))?.toString('latin1') ?? null;
+}
+
+/** The file's bytes, or null when it does not exist. */
+export async function readBytesIfExists(path: string): Promise<Buffer | null> {
   try {
-    return await readText(path);
+    return await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
