@@ -1,7 +1,8 @@
 // The one place that writes a plan, for every command. It owns the journal (the manifest's
 // state while files are written), the temporary files and the renames, and it never writes
 // outside the root or through a link:
-// - every path is checked component by component with lstat: no symbolic link, no '..';
+// - every path is checked component by component with lstat (each folder before the first write
+//   into it, each file right before its rename): no symbolic link, no '..';
 // - files are read with O_NOFOLLOW; temporary files are created with O_EXCL under a random name
 //   beside their target, with the target's mode and owner, flushed, then renamed over it;
 // - right before each rename the target must still be the file that was read (inode, size,
