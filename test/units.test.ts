@@ -13,7 +13,7 @@ import { includeSignals, instrumentFile } from '../src/core/instrument-file.js';
 import { layoutOf } from '../src/core/c/layout.js';
 import { createCParser, type CParser } from '../src/core/c/parse-c.js';
 import { planCFile } from '../src/core/c/plan-c-file.js';
-import { applyEdits, EditConflictError, regionsOf, revertRegions, type Edit } from '../src/core/edit.js';
+import { applyEdits, EditConflictError, endsWithEolAfter, regionsOf, revertRegions, type Edit } from '../src/core/edit.js';
 import { REPO } from './helpers/cli.js';
 
 let parser: CParser;
@@ -182,6 +182,23 @@ describe('CMake', () => {
 });
 
 describe('edits', () => {
+  test('whether the edited text ends with a line ending, without applying the edits', () => {
+    const cases: [string, Edit[]][] = [
+      ['a\nb\n', [{ start: 0, end: 1, text: 'x', reason: '' }]],
+      ['a\nb', [{ start: 0, end: 1, text: 'x', reason: '' }]],
+      ['a\nb', [{ start: 3, end: 3, text: '\n#include "x.h"', reason: '' }]],
+      ['a\nb', [{ start: 2, end: 3, text: 'c\n', reason: '' }]],
+      ['a\nb', [{ start: 2, end: 3, text: '', reason: '' }]],
+      ['a\nb\n', [{ start: 2, end: 4, text: '', reason: '' }, { start: 1, end: 2, text: '', reason: '' }]],
+      ['ab', [{ start: 0, end: 2, text: '', reason: '' }]],
+      ['a\nbc', [{ start: 3, end: 4, text: '', reason: '' }, { start: 4, end: 5, text: '', reason: '' }]],
+    ];
+    for (const [text, edits] of cases) {
+      const after = apply(text, edits);
+      assert.equal(endsWithEolAfter(text, edits), after.endsWith('\n') || after === '', JSON.stringify([text, edits]));
+    }
+  });
+
   test('overlapping edits are an error, touching ones are not', () => {
     assert.throws(() => applyEdits('abcdef', [{ start: 0, end: 3, text: 'x', reason: 'a' }, { start: 2, end: 4, text: 'y', reason: 'b' }]), EditConflictError);
     assert.equal(applyEdits('abcdef', [{ start: 0, end: 3, text: 'x', reason: 'a' }, { start: 3, end: 4, text: 'y', reason: 'b' }]), 'xyef');

@@ -45,6 +45,20 @@ export function applyEdits(text: string, edits: readonly Edit[]): string {
   return parts.join('');
 }
 
+/** True if `text` with `edits` applied ends with a line ending (or is empty), without applying them. */
+export function endsWithEolAfter(text: string, edits: readonly Edit[]): boolean {
+  const sorted = sortEdits(edits);
+  let end = text.length;
+  for (let k = sorted.length - 1; k >= 0; k--) {
+    const e = sorted[k];
+    // Text of the file itself follows the last edit: it ends the result.
+    if (e.end < end) break;
+    if (e.text.length > 0) return e.text.endsWith('\n');
+    end = e.start;
+  }
+  return end === 0 || text.charCodeAt(end - 1) === 10;
+}
+
 /**
  * A region is what revert needs to undo a group of edits on a text the user may have changed
  * since: the whole lines as we left them (`after`), what they were before (`before`), and where

@@ -5,7 +5,8 @@ import { HEADER_NAME, includeLines, planCFile, TREE_HEADER } from './c/plan-c-fi
 import { layoutOf, type Layout } from './c/layout.js';
 import { Lines } from './lines.js';
 import { LEAVE_DESCRIPTIONS, type LeaveKind, type SiteKind } from './c/find-sites.js';
-import { modifyChange, type ModifyChange } from './plan.js';
+import { changeOf, type ModifyChange } from './plan.js';
+import { endsWithEolAfter } from './edit.js';
 
 /** Kinds left alone without a word: nobody wants a list of the comments that mention memcpy. */
 export const QUIET_KINDS: ReadonlySet<SiteKind> = new Set(['comment', 'string', 'member']);
@@ -39,8 +40,8 @@ export interface InstrumentedFile {
   readonly counts: Readonly<Partial<Record<SiteKind, number>>>;
   /** Sites left alone that the user may care about (values, redefinitions, ...). */
   readonly notes: readonly SiteNote[];
-  /** The instrumented text, for rendering a patch; null when unchanged. */
-  readonly after: string | null;
+  /** Whether the instrumented text ends with a line ending, for its patch; null when unchanged. */
+  readonly afterEndsWithEol: boolean | null;
   /** The lines of the text, as far as they were needed: the patch goes on with them. */
   readonly lines: Lines;
   /** What the file includes: kernel headers, the C library's, both or neither. */
@@ -119,13 +120,15 @@ export function instrumentFile(path: string, text: string, parser: CParser, opti
   const renamed = plan.sites.filter((s) => s.rename).length;
   const includes = includeSignals(text, plan.layout);
   if (plan.edits.length === 0) {
-    return { path, change: null, renamed, includeAdded: false, counts, notes, after: null, lines, includes, sites };
+    return { path, change: null, renamed, includeAdded: false, counts, notes, afterEndsWithEol: null, lines, includes, sites };
   }
-  const { change, after } = modifyChange(path, text, plan.edits, { bytes, hashes, lines });
-  return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, after, lines, includes, sites };
+  // The instrumented text itself is not needed: the commit makes it again from the edits.
+  const change = changeOf(path, text, plan.edits, { bytes, hashes, lines });
+  const afterEndsWithEol = endsWithEolAfter(text, plan.edits);
+  return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, afterEndsWithEol, lines, includes, sites };
 }
 
 /** What planning a file that mentions memcpy gave: a problem, or the plan and its patch. */
 export type FileOutcome =
   | { readonly path: string; readonly problem: string }
-  | { readonly path: string; readonly planned: Omit<InstrumentedFile, 'after' | 'lines'>; readonly patch: string | null };
+  | { readonly path: string; readonly planned: Omit<InstrumentedFile, 'afterEndsWithEol' | 'lines'>; readonly patch: string | null };

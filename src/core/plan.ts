@@ -57,11 +57,15 @@ export interface ChangeOptions {
  */
 export function modifyChange(path: string, text: string, edits: readonly Edit[], o: ChangeOptions = {}): { change: ModifyChange; after: string } {
   const after = applyEdits(text, edits);
+  return { change: changeOf(path, text, edits, { ...o, afterSha: o.afterSha ?? (o.bytes || o.hashes === false ? undefined : sha256(after)) }), after };
+}
+
+/** The change alone, without the text it gives (a worker needs no more). */
+export function changeOf(path: string, text: string, edits: readonly Edit[], o: ChangeOptions = {}): ModifyChange {
   const hashes = o.hashes ?? true;
   const beforeSha = !hashes ? '' : o.beforeSha ?? (o.bytes ? sha256Bytes(o.bytes) : sha256(text));
-  const afterSha = !hashes ? '' : o.afterSha ?? (o.bytes ? sha256Edited(o.bytes, edits) : sha256(after));
-  const change: ModifyChange = { kind: 'modify', path, beforeSha, afterSha, edits, regions: regionsOf(text, edits, o.lines) };
-  return { change, after };
+  const afterSha = !hashes ? '' : o.afterSha ?? (o.bytes ? sha256Edited(o.bytes, edits) : sha256(applyEdits(text, edits)));
+  return { kind: 'modify', path, beforeSha, afterSha, edits, regions: regionsOf(text, edits, o.lines) };
 }
 
 /** SHA-256 of bytes. */

@@ -82,8 +82,9 @@ export function planFile(root: string, path: string, parser: CParser, withPatch:
     if (e instanceof ParseError) return { path, problem: `cannot parse: ${e.message}` };
     throw e;
   }
-  const { after, lines, ...planned } = result;
-  const patch = withPatch && after !== null && planned.change ? filePatch(path, text, after, planned.change.regions, prefix, lines) : null;
+  const { afterEndsWithEol, lines, ...planned } = result;
+  const patch = withPatch && afterEndsWithEol !== null && planned.change
+    ? filePatch(path, text, { endsWithEol: afterEndsWithEol }, planned.change.regions, prefix, lines) : null;
   return { path, planned, patch };
 }
 

@@ -9,19 +9,23 @@ import type { FileChange } from '../core/plan.js';
 
 export const CONTEXT_LINES = 3;
 
+/** The new text of a change, or (with its regions) only whether it ends with a line ending. */
+export type AfterText = string | { readonly endsWithEol: boolean };
+
 /**
  * The patch of one file: `before` null for a new file, `after` null for a deleted one. With the
  * `regions` of a change (we know which lines changed), the hunks are built from them directly,
  * in one pass, instead of diffing the two texts again.
  */
-export function filePatch(name: string, before: string | null, after: string | null, regions?: readonly Region[], prefix = '', beforeLines?: Lines): string {
+export function filePatch(name: string, before: string | null, after: AfterText | null, regions?: readonly Region[], prefix = '', beforeLines?: Lines): string {
   // Paths are JS strings: jsdiff quotes a name that needs it as git does (C escapes, UTF-8
   // bytes in octal), so the header stays ASCII in the latin1 patch.
   const path = prefix + name;
   const old = before === null ? null : new LineAccess(beforeLines ?? new Lines(before));
+  if (after !== null && typeof after !== 'string' && !(regions && old)) throw new Error('a patch without the new text needs the regions');
   const p: StructuredPatch = regions && old && after !== null
     ? { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks: hunksOf(old, after, regions) }
-    : structuredPatch(`a/${path}`, `b/${path}`, before ?? '', after ?? '', undefined, undefined, { context: CONTEXT_LINES });
+    : structuredPatch(`a/${path}`, `b/${path}`, before ?? '', (after as string | null) ?? '', undefined, undefined, { context: CONTEXT_LINES });
   p.isGit = true;
   if (before === null) {
     p.isCreate = true;
@@ -88,10 +92,10 @@ function linesOf(s: string): string[] {
  * `CONTEXT_LINES` of context, blocks closer than twice that merged into one hunk: the same
  * hunks `diff -u` and jsdiff give for such a change.
  */
-export function hunksOf(before: string | LineAccess, after: string, regions: readonly Region[]): StructuredPatchHunk[] {
+export function hunksOf(before: string | LineAccess, after: AfterText, regions: readonly Region[]): StructuredPatchHunk[] {
   const old = typeof before === 'string' ? new LineAccess(new Lines(before)) : before;
   const oldNoEol = (line: number) => old.isLast(line - 1) && !old.endsWithEol;
-  const newEndsWithEol = after.endsWith('\n') || after === '';
+  const newEndsWithEol = typeof after === 'string' ? after.endsWith('\n') || after === '' : after.endsWithEol;
   const blocks: { oldStart: number; removed: string[]; added: string[] }[] = [];
   let shift = 0; // lines added so far: region.line is counted in the new text
   for (const r of regions) {
