@@ -1,5 +1,6 @@
 // The files memcpy-debug ships with: the C grammar and the runtime templates.
 import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -43,19 +44,20 @@ export function prefetchCParser(): void {
 
 export async function loadTemplates(target: Target): Promise<Templates> {
   const entries = await Promise.all(
-    RUNTIME_FILES.map(async (name) => [name, (await readFile(join(PACKAGE_ROOT, 'templates', target, name))).toString('latin1')] as const),
+    RUNTIME_FILES.map(async (name) => [name, readFileSync(join(PACKAGE_ROOT, 'templates', target, name)).toString('latin1')] as const),
   );
   return Object.fromEntries(entries) as Templates;
 }
 
 /** What the kernel tree's runtime adds to the kernel templates: lib/memcpy_debug.c and the Kconfig entry. */
 export async function loadTreeTemplates(): Promise<TreeTemplates> {
-  const read = async (name: string) => (await readFile(join(PACKAGE_ROOT, 'templates', 'kernel-tree', name))).toString('latin1');
+  const read = async (name: string) => readFileSync(join(PACKAGE_ROOT, 'templates', 'kernel-tree', name)).toString('latin1');
   const [source, kconfig] = await Promise.all([read('memcpy_debug.c'), read('Kconfig.debug')]);
   return { source, kconfig };
 }
 
 export async function toolVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
+  // Small files of the package, read synchronously: no thread-pool round trip at start-up.
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }

@@ -1,9 +1,9 @@
 // Reading files as the bytes they are: latin1 text (1 char == 1 byte). Every write goes through
 // the commit layer (commit.ts).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 
 export async function readText(path: string): Promise<string> {
-  return (await readFile(path)).toString('latin1');
+  return readFileSync(path).toString('latin1');
 }
 
 /** A file that cannot be read as one (a folder of that name, no permission). */
@@ -18,10 +18,14 @@ export async function readTextIfExists(path: string): Promise<string | null> {
   return (await readBytesIfExists(path))?.toString('latin1') ?? null;
 }
 
-/** The file's bytes, or null when it does not exist. */
+/**
+ * The file's bytes, or null when it does not exist. Read synchronously: a command reads a few
+ * small files (build files, templates, the manifest) or one after the other, and a promise for
+ * each costs a round trip through Node's thread pool.
+ */
 export async function readBytesIfExists(path: string): Promise<Buffer | null> {
   try {
-    return await readFile(path);
+    return readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
