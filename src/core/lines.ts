@@ -1,6 +1,7 @@
 // Where the lines of a text start, found only as far as they are asked for, and shared by all
 // that need line numbers of one file (its sites, the regions of its change, its patch): each
 // would otherwise count the newlines of the file again.
+import { lastAtOrBefore } from './sorted.js';
 
 export class Lines {
   /** starts[i]: the index where line i (0-based) starts. */
@@ -12,15 +13,7 @@ export class Lines {
   /** The 0-based line that holds index `at`. */
   lineOf(at: number): number {
     while (!this.complete && this.starts[this.starts.length - 1] <= at) this.findNext();
-    const s = this.starts;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (s[mid] <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lastAtOrBefore(this.starts, at);
   }
 
   /**
