@@ -2,7 +2,7 @@
 // mtime), colour only when asked or on a terminal, --stat, --output, --exit-code.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BIN, copyTree, FIXTURES, removeTree, run, runCli, tempDir } from './helpers/cli.js';
@@ -183,5 +183,54 @@ describe('instrument --dry-run', () => {
     assert.ok(j.sites.some((s) => s.kind === 'macro-call' && s.function === 'COPY4'), 'a call in a macro body names the macro');
     const lines = (await readFile(join(FIXTURES, 'c-rules', 'before', 'calls.c'), 'latin1')).split('\n');
     assert.equal(lines[13 - 1].slice(2 - 1, 2 - 1 + 'memcpy'.length), 'memcpy', 'line and column point at the name');
+  });
+});
+
+describe('a tree of 2,000 C files or more: planned by worker threads as the scan finds them', () => {
+  let tmp: string;
+  before(async () => {
+    tmp = await tempDir();
+    // 2,600 files in 26 folders; one in five calls memcpy, one has no final newline, one is CRLF.
+    for (let d = 0; d < 26; d++) {
+      const dir = join(tmp, 'big', `d${String.fromCharCode(97 + d)}`);
+      await mkdir(dir, { recursive: true });
+      for (let f = 0; f < 100; f++) {
+        const calls = f % 5 === 0 ? `\tmemcpy(a, b, ${f});\n\t/* memcpy in a comment */\n` : '\ta = b;\n';
+        let text = `#include <linux/slab.h>\n\nvoid f${d}_${f}(char *a, char *b)\n{\n${calls}}\n`;
+        if (d === 3 && f === 5) text = text.slice(0, -1);
+        if (d === 7 && f === 10) text = text.replaceAll('\n', '\r\n');
+        await writeFile(join(dir, `f${f}.c`), text);
+      }
+    }
+  });
+  after(async () => {
+    await removeTree(tmp);
+  });
+
+  test('-j 2, -j 3 and -j 1 (all in one thread) give the same patch and the same records', async () => {
+    const runs = ['1', '2', '3'].map((j) => runCli(['instrument', 'big', '--dry-run', '-j', j, '--json-file', `big-${j}.json`], { cwd: tmp }));
+    for (const r of runs) assert.equal(r.status, 0, r.stderr);
+    assert.match(runs[0].stderr, /520 call sites would be renamed to memcpy_debug in 520 files/);
+    assert.match(runs[0].stderr, /2600 C files scanned, 520 mention memcpy/);
+    assert.ok(runs[1].stdout.equals(runs[0].stdout));
+    assert.ok(runs[2].stdout.equals(runs[0].stdout));
+    const records = async (j: string) => {
+      const { seconds: _s, ...rest } = JSON.parse(await readFile(join(tmp, `big-${j}.json`), 'utf8')) as { seconds: number };
+      return rest;
+    };
+    assert.deepEqual(await records('2'), await records('1'));
+    assert.deepEqual(await records('3'), await records('1'));
+    // The patch holds the two odd files as they are: no final newline, CRLF.
+    const patch = runs[0].stdout.toString('latin1');
+    assert.match(patch, /\+\+\+ b\/big\/dd\/f5\.c\n[^]*?\\ No newline at end of file/);
+    assert.match(patch, /\+\tmemcpy_debug\(a, b, 10\);\r\n/);
+  });
+
+  test('--jobs takes a whole number of threads, 1 or more', () => {
+    for (const bad of ['0', 'x', '1.5']) {
+      const r = runCli(['instrument', 'big', '--dry-run', '--jobs', bad], { cwd: tmp });
+      assert.equal(r.status, 2, bad);
+      assert.match(r.stderr, /--jobs needs a whole number of threads, 1 or more/);
+    }
   });
 });
