@@ -108,10 +108,9 @@ export class Planner {
   private done = 0;
   private finishing = false;
   private stopped = false;
-  private pool: { worker: Worker; sent: number; busy: number }[] | null = null;
+  private pool: { worker: Worker; busy: number }[] | null = null;
   private failed: Error | null = null;
   private wake: (() => void) | null = null;
-  private added = 0;
   private readonly jobs: number;
 
   constructor(private readonly job: Omit<FileJob, 'paths'>, jobs?: number) {
@@ -121,8 +120,7 @@ export class Planner {
   /** One more file to plan (its path relative to the job's root). */
   add(path: string): void {
     this.queue.push(path);
-    this.added++;
-    if (!this.pool && this.added >= POOL_THRESHOLD && this.jobs >= 2) this.start();
+    if (!this.pool && this.queue.length >= POOL_THRESHOLD && this.jobs >= 2) this.start();
     if (this.pool) this.feed(PREFILL);
   }
 
@@ -131,7 +129,7 @@ export class Planner {
     this.finishing = true;
     if (!this.pool) return this.planHere(onProgress);
     onProgress(this.done);
-    while (this.done < this.added) {
+    while (this.done < this.queue.length) {
       if (this.failed) throw this.failed;
       this.feed(AHEAD);
       await new Promise<void>((r) => (this.wake = r));
@@ -151,7 +149,7 @@ export class Planner {
     const url = new URL('./plan-worker.js', import.meta.url);
     this.pool = Array.from({ length: this.jobs }, () => {
       const worker = new Worker(url);
-      const slot = { worker, sent: 0, busy: 0 };
+      const slot = { worker, busy: 0 };
       worker.on('message', ({ outcomes, files }: BatchResult) => {
         for (const r of outcomes) this.out.push(r);
         this.done += files;
