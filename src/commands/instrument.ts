@@ -162,6 +162,8 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
   const progress = progressReporter(ctx);
   progress.phase('planning', scan.cFiles.length);
   const outcomes = (await planner.finish(progress.update)).sort(byPath);
+  // The workers' memory is not needed while the plan is made and written.
+  planner.stop();
 
   // Everything else the plan needs, read now; then the plan, pure.
   const placement = where.placement;
