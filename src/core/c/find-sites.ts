@@ -3,6 +3,7 @@
 // parse) and object-like aliases; leave everything else, and say which of those matter.
 import type { Node, Tree } from 'web-tree-sitter';
 import { isIdentCharAt, skipTrivia, skipTriviaBack, tokenize, wordBefore, type Token } from './tokens.js';
+import { spanAt } from '../sorted.js';
 
 /** Renamed: a call in code, in a macro body, in unparsed code, or an alias `#define x memcpy`. */
 export type RenameKind = 'call' | 'macro-call' | 'unparsed-call' | 'alias';
@@ -224,19 +225,6 @@ interface MacroBody {
   readonly codeIndex: Map<Token, number>;
 }
 
-/** The index of the token that holds `at`, or -1. */
-function tokenAt(tokens: readonly Token[], at: number): number {
-  let lo = 0;
-  let hi = tokens.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (tokens[mid].end <= at) lo = mid + 1;
-    else if (tokens[mid].start > at) hi = mid - 1;
-    else return mid;
-  }
-  return -1;
-}
-
 function classifyMacroText(
   text: string, arg: Node, start: number, redefined: Set<string>, bodyTokens: Map<number, MacroBody>,
 ): SiteKind {
@@ -258,7 +246,7 @@ function classifyMacroText(
   }
   // Each body is tokenized once, and each site found by binary search: a macro of 10,000 lines
   // with a call on each stays linear.
-  const at = tokenAt(body.tokens, start);
+  const at = spanAt(body.tokens, start);
   if (at < 0) return 'unclassified';
   const tok = body.tokens[at];
   if (tok.kind === 'comment') return 'comment';

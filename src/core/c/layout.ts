@@ -3,7 +3,7 @@
 // top level. It lets us parse only the items that hold a site, and place the include.
 //
 // N.B. indices are into latin1-decoded text (1 index == 1 byte).
-import { lastAtOrBefore } from '../sorted.js';
+import { lastAtOrBefore, spanAt } from '../sorted.js';
 
 export interface Directive {
   /** Start of the line (the `#` may be indented). */
@@ -245,16 +245,8 @@ export function itemAround(layout: Layout, at: number, textLength: number): { st
 
 /** The directive whose line holds index `at`, if any. */
 export function directiveAt(layout: Layout, at: number): Directive | undefined {
-  const d = layout.directives;
-  let lo = 0;
-  let hi = d.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (d[mid].end <= at) lo = mid + 1;
-    else if (d[mid].start > at) hi = mid - 1;
-    else return d[mid];
-  }
-  return undefined;
+  const i = spanAt(layout.directives, at);
+  return i < 0 ? undefined : layout.directives[i];
 }
 
 /** True if index `at` lies in one of the flat [start, end) ranges. */
