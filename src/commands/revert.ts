@@ -1,6 +1,6 @@
 // `memcpy-debug revert DIR`: undo what instrument recorded in the manifest, keeping later
 // edits; without a manifest, a structural undo of exactly our forms.
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES } from '../core/build/plan-build.js';
 import { INCLUDES_HEADER } from '../core/c/plan-c-file.js';
@@ -16,10 +16,9 @@ import { ExitCode, type ExitCodeValue } from '../cli/errors.js';
 import { commit, removeTemps, writeManifest } from '../io/commit.js';
 import { committed, refuseBlocked } from './committed.js';
 import { loadCParser, loadTemplates, loadTreeTemplates } from '../io/assets.js';
-import { readBytesIfExists, readTextIfExists } from '../io/files.js';
+import { FileReader, readBytesIfExists, readBytesOrNull, readTextIfExists } from '../io/files.js';
 import { readManifest } from '../io/manifest-store.js';
 import { scanTree } from '../io/scan.js';
-import { FileReader } from '../io/plan-files.js';
 import { underLock } from '../io/lock.js';
 import { list } from '../core/build/plan-kbuild.js';
 import { revertSummary } from '../render/summary.js';
@@ -147,7 +146,7 @@ async function keepRuntimeIfUsed(root: string, manifest: Manifest, out: Planned,
     // promise for each.
     const st = statIfAny(join(root, path));
     if (!st || !(st.mtimeMs >= since)) continue;
-    const bytes = readIfAny(join(root, path));
+    const bytes = readBytesOrNull(join(root, path));
     if (bytes && bytes.indexOf('memcpy_debug') >= 0 && usesRuntime(bytes.toString('latin1'))) users.add(path);
   }
   if (users.size === 0) return;
@@ -166,14 +165,6 @@ async function keepRuntimeIfUsed(root: string, manifest: Manifest, out: Planned,
 function statIfAny(path: string): Stats | null {
   try {
     return statSync(path);
-  } catch {
-    return null;
-  }
-}
-
-function readIfAny(path: string): Buffer | null {
-  try {
-    return readFileSync(path);
   } catch {
     return null;
   }

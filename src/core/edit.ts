@@ -135,8 +135,8 @@ export interface RegionConflict {
 export function revertRegions(
   current: string,
   regions: readonly Region[],
+  lines = new Lines(current),
 ): { text: string; edits: Edit[]; conflicts: RegionConflict[] } {
-  const lines = new Lines(current);
   const edits: Edit[] = [];
   const conflicts: RegionConflict[] = [];
   let searchFrom = 0;

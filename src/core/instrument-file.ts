@@ -111,7 +111,7 @@ export function instrumentFile(path: string, text: string, parser: CParser, opti
     counts[s.kind] = (counts[s.kind] ?? 0) + 1;
     const line = lines.lineOf(s.start) + 1;
     if (!s.rename && !QUIET_KINDS.has(s.kind)) notes.push({ path, line, kind: s.kind });
-    const column = s.start - text.lastIndexOf('\n', s.start - 1);
+    const column = s.start - lines.startOf(line - 1)! + 1;
     sites.push({
       file: path, line, column, kind: s.kind, renamed: s.rename,
       ...(s.rename ? {} : { reason: LEAVE_DESCRIPTIONS[s.kind as LeaveKind] ?? s.kind }), function: plan.holders[i],

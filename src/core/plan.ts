@@ -57,14 +57,17 @@ export interface ChangeOptions {
  */
 export function modifyChange(path: string, text: string, edits: readonly Edit[], o: ChangeOptions = {}): { change: ModifyChange; after: string } {
   const after = applyEdits(text, edits);
-  return { change: changeOf(path, text, edits, { ...o, afterSha: o.afterSha ?? (o.bytes || o.hashes === false ? undefined : sha256(after)) }), after };
+  return { change: changeOf(path, text, edits, o, after), after };
 }
 
-/** The change alone, without the text it gives (a worker needs no more). */
-export function changeOf(path: string, text: string, edits: readonly Edit[], o: ChangeOptions = {}): ModifyChange {
+/**
+ * The change alone; `after`, the text it gives, when the caller has it (a worker does not, and
+ * needs no more than the change).
+ */
+export function changeOf(path: string, text: string, edits: readonly Edit[], o: ChangeOptions = {}, after?: string): ModifyChange {
   const hashes = o.hashes ?? true;
   const beforeSha = !hashes ? '' : o.beforeSha ?? (o.bytes ? sha256Bytes(o.bytes) : sha256(text));
-  const afterSha = !hashes ? '' : o.afterSha ?? (o.bytes ? sha256Edited(o.bytes, edits) : sha256(applyEdits(text, edits)));
+  const afterSha = !hashes ? '' : o.afterSha ?? (o.bytes ? sha256Edited(o.bytes, edits) : sha256(after ?? applyEdits(text, edits)));
   return { kind: 'modify', path, beforeSha, afterSha, edits, regions: regionsOf(text, edits, o.lines) };
 }
 

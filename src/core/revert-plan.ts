@@ -2,6 +2,7 @@
 // An unchanged file gets its original bytes; a file edited since gets our edits undone and the
 // user's kept; a file where one of our lines was itself edited is a conflict.
 import { revertRegions } from './edit.js';
+import { Lines } from './lines.js';
 import { join } from 'node:path';
 import { ExitCode, ToolError } from './errors.js';
 import { holds, regionsOf as manifestRegions, type Manifest, type ManifestEntry } from './manifest.js';
@@ -33,7 +34,9 @@ export function planRevertEntry(entry: ManifestEntry, current: string | null, fo
   const sha = currentSha ?? sha256(current);
   if (sha === entry.reverted) return none('reverted'); // done by a revert that was cut off
   if (sha === entry.before) return none('already-original');
-  const { text, edits, conflicts } = revertRegions(current, manifestRegions(entry));
+  // One line index of the file serves the search for our lines and the change's regions.
+  const lines = new Lines(current);
+  const { text, edits, conflicts } = revertRegions(current, manifestRegions(entry), lines);
   const unchanged = sha === entry.after;
   if (unchanged && (conflicts.length > 0 || sha256(text) !== entry.before)) {
     // N.B. cannot happen unless the manifest was edited: the regions were made from this text.
@@ -43,7 +46,7 @@ export function planRevertEntry(entry: ManifestEntry, current: string | null, fo
   if (edits.length === 0) return none('conflict', conflicts.map((c) => c.reason));
   const status: RevertStatus = unchanged ? 'restored' : conflicts.length > 0 ? 'partly-reverted' : 'reverted';
   // Hashes known already: the file's, and, restored, the original's (checked just above).
-  const { change, after } = modifyChange(path, current, edits, { beforeSha: sha, afterSha: unchanged ? entry.before : undefined });
+  const { change, after } = modifyChange(path, current, edits, { beforeSha: sha, afterSha: unchanged ? entry.before : undefined, lines });
   return { path, status, reasons: conflicts.map((c) => `skipped: ${c.reason}`), change, after };
 }
 

@@ -1,9 +1,9 @@
 // The Kbuild makefiles of the folders that hold the files to plan: a folder's Kbuild, else its
 // Makefile (as Kbuild reads them).
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path/posix';
 import { join } from 'node:path';
 import type { KbuildMakefiles } from '../core/kernel/exclusions.js';
+import { readBytesOrNull } from './files.js';
 
 /** Read synchronously: 3,000 small files of a kernel tree take a tenth of the time that way. */
 export async function readKbuildMakefiles(root: string, paths: readonly string[]): Promise<KbuildMakefiles> {
@@ -11,7 +11,7 @@ export async function readKbuildMakefiles(root: string, paths: readonly string[]
   const out = new Map<string, { name: string; text: string }>();
   for (const f of folders) {
     for (const name of ['Kbuild', 'Makefile']) {
-      const text = readIfFile(join(root, f, name));
+      const text = readBytesOrNull(join(root, f, name))?.toString('latin1') ?? null;
       if (text !== null) {
         out.set(f, { name, text });
         break;
@@ -19,13 +19,4 @@ export async function readKbuildMakefiles(root: string, paths: readonly string[]
     }
   }
   return out;
-}
-
-/** The file's text; null if it is missing or cannot be read (a folder of that name, no permission). */
-function readIfFile(path: string): string | null {
-  try {
-    return readFileSync(path).toString('latin1');
-  } catch {
-    return null;
-  }
 }

@@ -2,13 +2,13 @@
 // memcpy. Small trees are planned in this thread; large ones (a whole kernel) by a pool of
 // worker threads, one per core, each with its own parser.
 import { availableParallelism } from 'node:os';
-import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { ParseError, type CParser } from '../core/c/parse-c.js';
 import { instrumentFile, type FileOutcome } from '../core/instrument-file.js';
 export type { FileOutcome } from '../core/instrument-file.js';
 import { filePatch } from '../render/patch.js';
 import { loadCParser } from './assets.js';
+import { FileReader } from './files.js';
 
 export interface FileJob {
   readonly root: string;
@@ -31,34 +31,6 @@ export interface BatchResult {
 /** Below this many files, starting workers costs more than it saves. */
 const POOL_THRESHOLD = 2000;
 const BATCH = 64;
-
-/**
- * Reads whole files into one buffer, reused from file to file: most files are read only to learn
- * that they do not mention memcpy, and a new buffer for each (1.2 GB for a kernel tree) costs
- * more than the reading itself.
- */
-export class FileReader {
-  private buffer = Buffer.allocUnsafe(1 << 20);
-  /** The file's bytes: a view of the buffer, valid until the next read. */
-  read(path: string): Buffer {
-    const fd = openSync(path, 'r');
-    try {
-      let n = 0;
-      for (;;) {
-        if (n === this.buffer.length) {
-          const bigger = Buffer.allocUnsafe(this.buffer.length * 2);
-          this.buffer.copy(bigger);
-          this.buffer = bigger;
-        }
-        const got = readSync(fd, this.buffer, n, this.buffer.length - n, null);
-        if (got === 0) return this.buffer.subarray(0, n);
-        n += got;
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
-}
 
 /**
  * Plans one file; null when it does not mention memcpy (most files). Every failure is a

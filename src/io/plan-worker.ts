@@ -2,7 +2,8 @@
 // parser, and sends back what the files that mention memcpy gave.
 import { parentPort } from 'node:worker_threads';
 import { loadCParser } from './assets.js';
-import { FileReader, planFile, type BatchResult, type FileJob } from './plan-files.js';
+import { FileReader } from './files.js';
+import { planFile, type BatchResult, type FileJob } from './plan-files.js';
 import type { FileOutcome } from '../core/instrument-file.js';
 
 const parser = await loadCParser();
