@@ -11,7 +11,7 @@ import { RUNTIME_FILES, type OnOverlap, type Placement, type SamePointer, type T
 import { TREE_CREATED } from '../core/kernel/tree-runtime.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
 import type { Context } from '../cli/context.js';
-import { loadTemplates, loadTreeTemplates, prefetchCParser, toolVersion } from '../io/assets.js';
+import { loadTemplates, loadTreeTemplates, toolVersion } from '../io/assets.js';
 import { commit, removeTemps, writeManifest } from '../io/commit.js';
 import { readTextIfExists } from '../io/files.js';
 import { readKbuildMakefiles } from '../io/kbuild-makefiles.js';
@@ -56,7 +56,6 @@ export interface Where {
 /** A run that writes holds the lock of its root: the folder, or the kernel tree (see io/lock.ts). */
 export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise<ExitCodeValue> {
   const started = performance.now();
-  prefetchCParser();
   const dir = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
   const where = await placementOf(dir, o.dir, o.kernelTree);
   if (where.placement === 'kernel-tree' && o.target === 'user') {

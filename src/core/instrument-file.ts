@@ -100,7 +100,7 @@ export interface InstrumentOptions {
   readonly hashes?: boolean;
 }
 
-export function instrumentFile(path: string, text: string, parser: CParser, options: InstrumentOptions = {}): InstrumentedFile {
+export function instrumentFile(path: string, text: string, parser: CParser | null, options: InstrumentOptions = {}): InstrumentedFile {
   const { kernelTree = false, bytes, hashes = true } = options;
   const plan = planCFile(text, parser, includeOf(path, kernelTree));
   const counts: Partial<Record<SiteKind, number>> = {};

@@ -21,25 +21,8 @@ function packageRoot(from: string): string {
 }
 
 export async function loadCParser(): Promise<CParser> {
-  const early = prefetched;
-  prefetched = undefined;
-  if (early) return early;
   const wasm = await readFile(require.resolve('tree-sitter-c/tree-sitter-c.wasm'));
   return createCParser(wasm);
-}
-
-let prefetched: Promise<CParser> | undefined;
-
-/**
- * Starts loading the parser (reading and compiling the wasm, which V8 does on other threads)
- * while the command reads its folder; the next loadCParser() gets it.
- */
-export function prefetchCParser(): void {
-  if (prefetched) return;
-  const loading = loadCParser();
-  // A run that fails before it needs the parser must not die of an unhandled rejection here.
-  loading.catch(() => {});
-  prefetched = loading;
 }
 
 export async function loadTemplates(target: Target): Promise<Templates> {

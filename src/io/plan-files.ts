@@ -3,7 +3,7 @@
 // worker threads, one per core, each with its own parser.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ParseError, type CParser } from '../core/c/parse-c.js';
+import { ParseError, ParserNeeded, type CParser } from '../core/c/parse-c.js';
 import { instrumentFile, type FileOutcome } from '../core/instrument-file.js';
 export type { FileOutcome } from '../core/instrument-file.js';
 import { filePatch } from '../render/patch.js';
@@ -32,11 +32,41 @@ export interface BatchResult {
 const POOL_THRESHOLD = 2000;
 const BATCH = 64;
 
+/** What planFile gives for a file that needs the parser when it was given none. */
+export const NEEDS_PARSER = 'needs-parser';
+
 /**
- * Plans one file; null when it does not mention memcpy (most files). Every failure is a
- * problem to report, never a throw.
+ * The parser, loaded once the first file needs it: the fast path decides most files without
+ * one (all of fs/btrfs), and loading it (web-tree-sitter, two wasm modules) takes 40 ms.
  */
-export function planFile(root: string, path: string, parser: CParser, withPatch: boolean, prefix = '', kernelTree = false, reader = new FileReader()): FileOutcome | null {
+export class LazyParser {
+  parser: CParser | null = null;
+  private loading: Promise<CParser> | null = null;
+
+  /** Starts loading it, if not started yet; a failure is for get() to report. */
+  start(): void {
+    this.loading ??= loadCParser().then((p) => (this.parser = p));
+    this.loading.catch(() => {});
+  }
+
+  async get(): Promise<CParser> {
+    this.start();
+    return this.loading!;
+  }
+
+  delete(): void {
+    this.parser?.delete();
+    this.parser = null;
+  }
+}
+
+/**
+ * Plans one file; null when it does not mention memcpy (most files), NEEDS_PARSER when it
+ * needs a parse and `parser` is null. Every failure is a problem to report, never a throw.
+ */
+export function planFile(
+  root: string, path: string, parser: CParser | null, withPatch: boolean, prefix = '', kernelTree = false, reader = new FileReader(),
+): FileOutcome | null | typeof NEEDS_PARSER {
   let bytes: Buffer;
   try {
     // The scan's paths are clean: no join() needed (it normalizes, for each of 55,000 files).
@@ -52,6 +82,7 @@ export function planFile(root: string, path: string, parser: CParser, withPatch:
     result = instrumentFile(path, text, parser, { kernelTree, bytes, hashes: !withPatch });
   } catch (e) {
     if (e instanceof ParseError) return { path, problem: `cannot parse: ${e.message}` };
+    if (e instanceof ParserNeeded) return NEEDS_PARSER;
     throw e;
   }
   const { afterEndsWithEol, lines, ...planned } = result;
@@ -155,18 +186,30 @@ export class Planner {
   }
 
   private async planHere(onProgress: (done: number) => void): Promise<FileOutcome[]> {
-    const parser = await loadCParser();
+    const parser = new LazyParser();
     const reader = new FileReader();
+    const plan = (path: string) =>
+      planFile(this.job.root, path, parser.parser, this.job.withPatch, this.job.prefix, this.job.kernelTree, reader);
     try {
       const paths = this.queue;
+      // The files that need the parser wait for it, planned last.
+      const later: string[] = [];
       for (let i = 0; i < paths.length; i++) {
-        const r = planFile(this.job.root, paths[i], parser, this.job.withPatch, this.job.prefix, this.job.kernelTree, reader);
-        if (r) this.out.push(r);
+        const r = plan(paths[i]);
+        if (r === NEEDS_PARSER) {
+          parser.start();
+          later.push(paths[i]);
+        } else if (r) this.out.push(r);
         if (i % BATCH === BATCH - 1) {
           onProgress(i + 1);
           // Let the progress bar draw.
           await new Promise((r) => setImmediate(r));
         }
+      }
+      if (later.length > 0) await parser.get();
+      for (const path of later) {
+        const r = plan(path);
+        if (r && r !== NEEDS_PARSER) this.out.push(r);
       }
       onProgress(paths.length);
       return this.out;

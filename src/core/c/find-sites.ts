@@ -217,14 +217,21 @@ function skipBlanks(text: string, i: number): number {
   return i;
 }
 
-/** A name inside raw directive text: a macro body, or the argument of #undef, #pragma, ... */
 /** A macro body's tokens, those that are code, and where each of those is in it. */
-interface MacroBody {
+export interface MacroBody {
   readonly tokens: Token[];
   readonly code: Token[];
   readonly codeIndex: Map<Token, number>;
 }
 
+/** Tokenizes the body [start, end) of a #define once for all its sites. */
+export function macroBodyOf(text: string, start: number, end: number): MacroBody {
+  const tokens = tokenize(text, start, end);
+  const code = tokens.filter((t) => t.kind !== 'comment');
+  return { tokens, code, codeIndex: new Map(code.map((t, i) => [t, i])) };
+}
+
+/** A name inside raw directive text: a macro body, or the argument of #undef, #pragma, ... */
 function classifyMacroText(
   text: string, arg: Node, start: number, redefined: Set<string>, bodyTokens: Map<number, MacroBody>,
 ): SiteKind {
@@ -239,13 +246,19 @@ function classifyMacroText(
   if (redefined.has(defined)) return 'redefinition';
   let body = bodyTokens.get(arg.startIndex);
   if (!body) {
-    const tokens = tokenize(text, arg.startIndex, arg.endIndex);
-    const code = tokens.filter((t) => t.kind !== 'comment');
-    body = { tokens, code, codeIndex: new Map(code.map((t, i) => [t, i])) };
+    body = macroBodyOf(text, arg.startIndex, arg.endIndex);
     bodyTokens.set(arg.startIndex, body);
   }
-  // Each body is tokenized once, and each site found by binary search: a macro of 10,000 lines
-  // with a call on each stays linear.
+  return classifyInMacroBody(text, body, arg.startIndex, start, directive.type === 'preproc_def');
+}
+
+/**
+ * The kind of the name at `start` in the body of a #define that starts at `bodyStart` (not one
+ * of memcpy itself): an alias when it is an object-like macro's whole body, a call, or what the
+ * tokens around it make it. Each body is tokenized once and each site found by binary search: a
+ * macro of 10,000 lines with a call on each stays linear.
+ */
+export function classifyInMacroBody(text: string, body: MacroBody, bodyStart: number, start: number, objectLike: boolean): SiteKind {
   const at = spanAt(body.tokens, start);
   if (at < 0) return 'unclassified';
   const tok = body.tokens[at];
@@ -253,13 +266,13 @@ function classifyMacroText(
   if (tok.kind === 'string' || tok.kind === 'char') return 'string';
   if (tok.kind !== 'ident' || tok.start !== start) return 'unclassified';
   const code = body.code;
-  if (directive.type === 'preproc_def' && code.length === 1) return 'alias';
+  if (objectLike && code.length === 1) return 'alias';
   const i = body.codeIndex.get(tok)!;
   const prev = code[i - 1];
   const next = code[i + 1];
   const prevText = prev ? text.slice(prev.start, prev.end) : '';
   const nextText = next ? text.slice(next.start, next.end) : '';
   if (prevText === '##' || nextText === '##' || prevText === '#') return 'value';
-  const kind = classifyByTokens(text, tok.start, tok.end, arg.startIndex);
+  const kind = classifyByTokens(text, tok.start, tok.end, bodyStart);
   return kind === 'unparsed-call' ? 'macro-call' : kind;
 }

@@ -2,7 +2,7 @@
 // (no compiler needed at install time; trees are identical to the native binding's).
 //
 // N.B. text is a JS string decoded as latin1, so tree-sitter's indices (UTF-16 units) are bytes.
-import { Language, Parser, type Tree } from 'web-tree-sitter';
+import type { Tree } from 'web-tree-sitter';
 
 export interface CParser {
   /** Parses `text`; the caller must `delete()` the tree (the wasm heap never shrinks). */
@@ -12,12 +12,24 @@ export interface CParser {
 
 export class ParseError extends Error {}
 
-let initialised: Promise<void> | undefined;
+/**
+ * Thrown when a file needs the parser and none was given: most files are decided without one,
+ * so the parser is loaded only when a file needs it, and that file planned again then.
+ */
+export class ParserNeeded extends Error {}
 
-/** Creates a parser from the bytes of tree-sitter-c.wasm. */
+let initialised: Promise<typeof import('web-tree-sitter')> | undefined;
+
+/**
+ * Creates a parser from the bytes of tree-sitter-c.wasm. web-tree-sitter is imported here, not
+ * at the top: a run whose files need no parse never loads it.
+ */
 export async function createCParser(grammarWasm: Uint8Array): Promise<CParser> {
-  initialised ??= Parser.init();
-  await initialised;
+  initialised ??= import('web-tree-sitter').then(async (m) => {
+    await m.Parser.init();
+    return m;
+  });
+  const { Language, Parser } = await initialised;
   const language = await Language.load(grammarWasm);
   const parser = new Parser();
   parser.setLanguage(language);

@@ -5,8 +5,8 @@
 // declarations, anything unusual). In a function body the classifier trusts these tokens over
 // the parser's guess anyway (find-sites.ts), so both ways give the same decision:
 // test/oracle.test.ts checks it on the fixtures and on a real tree.
-import { CALL_KEYWORDS } from './find-sites.js';
-import { directiveAt, inRanges, itemAround, rangeStart, type Layout } from './layout.js';
+import { CALL_KEYWORDS, classifyInMacroBody, macroBodyOf, type MacroBody, type SiteKind } from './find-sites.js';
+import { directiveAt, inRanges, itemAround, rangeStart, type Directive, type Layout } from './layout.js';
 import { firstAtOrAfter } from '../sorted.js';
 import { isIdentCharAt, skipTrivia, wordBefore } from './tokens.js';
 
@@ -74,3 +74,58 @@ function previousToken(text: string, layout: Layout, i: number, floor: number): 
 
 /** Blanks, and the backslash of a continued line. */
 const BLANK = new Set([' ', '\t', '\n', '\r', '\f', '\v', '\\']);
+
+/** A #define as the fast path reads it, or null when the parser must read it. */
+export interface MacroDefinition {
+  /** Where its body starts: the first token after the name and parameters. */
+  readonly bodyStart: number;
+  readonly objectLike: boolean;
+  readonly body: MacroBody;
+}
+export type MacroCache = Map<number, MacroDefinition | null>;
+
+/**
+ * The kind of a site in a #define's body, decided without a parse as the parser's path decides
+ * it (classifyMacroText in find-sites.ts), or null when the parser must look: any other
+ * directive, the site in the name or parameters, a definition of memcpy or `name` itself, and
+ * what tree-sitter reads in ways of its own (a comment in the directive, a `/` at a line's end, a
+ * backslash before blanks).
+ */
+export function macroSiteKind(
+  text: string, directive: Directive, start: number, name: string, macros: MacroCache,
+): SiteKind | null {
+  if (directive.name !== 'define') return null;
+  let macro = macros.get(directive.start);
+  if (macro === undefined) {
+    macro = readDefine(text, directive, name);
+    macros.set(directive.start, macro);
+  }
+  if (!macro || start < macro.bodyStart) return null;
+  return classifyInMacroBody(text, macro.body, macro.bodyStart, start, macro.objectLike);
+}
+
+/** `#define NAME` with `(parameters)` right after the name (a function-like macro) or not. */
+const DEFINE_HEAD = /[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\((?:[\w \t,.]|\\\r?\n)*\))?/y;
+/** What tree-sitter reads in a directive's body in ways of its own. */
+const UNUSUAL = /\/\*|\/\r?\n|\\[ \t]+\r?\n/;
+
+function readDefine(text: string, directive: Directive, name: string): MacroDefinition | null {
+  DEFINE_HEAD.lastIndex = directive.start;
+  const head = DEFINE_HEAD.exec(text);
+  if (!head || head[1] === 'memcpy' || head[1] === name) return null;
+  // Parameters the pattern does not take (`X(a[2])`), a name it read only in part (`X$`).
+  if (head[2] === undefined && !/[ \t\\\r\n]/.test(text[DEFINE_HEAD.lastIndex] ?? '\n')) return null;
+  // The body's end: the directive's last line, without its newline (a \r stays, as in tree-sitter).
+  const end = text[directive.end - 1] === '\n' ? directive.end - 1 : directive.end;
+  if (UNUSUAL.test(text.slice(directive.start, directive.end))) return null;
+  let i = DEFINE_HEAD.lastIndex;
+  for (;;) {
+    if (text[i] === ' ' || text[i] === '\t') i++;
+    else if (text[i] === '\\' && text[i + 1] === '\n') i += 2;
+    else if (text[i] === '\\' && text[i + 1] === '\r' && text[i + 2] === '\n') i += 3;
+    else break;
+  }
+  // An empty body, or one that starts with a blank tree-sitter would not skip the same way.
+  if (i >= end || /\s/.test(text[i])) return null;
+  return { bodyStart: i, objectLike: head[2] === undefined, body: macroBodyOf(text, i, end) };
+}

@@ -29,7 +29,7 @@ export const TREE_HEADER = '<linux/memcpy_debug.h>';
  * `memcpy_debug` visible. `header` is `"memcpy_debug.h"` relative to the file's folder
  * (`"../memcpy_debug.h"` one folder down), or TREE_HEADER.
  */
-export function planCFile(text: string, parser: CParser, header: string): CFilePlan {
+export function planCFile(text: string, parser: CParser | null, header: string): CFilePlan {
   const layout = layoutOf(text);
   const found = locateSites(text, layout, parser, 'memcpy');
   const holders = found.map((s) => holderOf(text, layout, s.start));
