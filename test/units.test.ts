@@ -11,7 +11,7 @@ import { planKbuild } from '../src/core/build/plan-kbuild.js';
 import { detectTarget, planBuild } from '../src/core/build/plan-build.js';
 import { includeSignals, instrumentFile } from '../src/core/instrument-file.js';
 import { layoutOf } from '../src/core/c/layout.js';
-import { createCParser, type CParser } from '../src/core/c/parse-c.js';
+import { createCParser, ParserNeeded, type CParser } from '../src/core/c/parse-c.js';
 import { planCFile } from '../src/core/c/plan-c-file.js';
 import { applyEdits, EditConflictError, endsWithEolAfter, regionsOf, revertRegions, type Edit } from '../src/core/edit.js';
 import { REPO } from './helpers/cli.js';
@@ -90,10 +90,23 @@ describe('site classification', () => {
     assert.deepEqual(kinds('void f(void) { extern void *memcpy(void *, const void *, unsigned long); }'), ['declaration']);
   });
 
-  test('a file whose braces do not balance is parsed whole, with the same verdicts', () => {
-    const src = 'void f(int a)\n#ifdef X\n{ if (a) {\n#else\n{ if (!a) {\n#endif\n\tmemcpy(d, s, 1);\n} }\n';
+  test('braces that balance in the first branch of each #if: that branch gives the items', () => {
+    const src = 'void f(int a)\n{\n#ifdef X\n\tif (a) {\n#elif Y\n\tif (b) {\n#else\n\tif (!a) {\n#endif\n\t\tmemcpy(d, s, 1);\n\t}\n}\n';
     assert.equal(layoutOf(src).balanced, false);
+    const first = layoutOf(src, true);
+    assert.equal(first.balanced, true);
+    assert.deepEqual(first.opens, [src.indexOf('{')]);
+    assert.deepEqual(kinds(src), ['call']);
+    // Decided from the tokens: no parser needed.
+    assert.deepEqual(planCFile(src, null, '"memcpy_debug.h"').sites.map((s) => s.kind), ['call']);
+  });
+
+  test('a file whose braces balance in no way is parsed whole, with the same verdicts', () => {
+    const src = 'void f(int a)\n#ifdef X\n{ if (a) {\n#else\n{ if (!a) {\n#endif\n\tmemcpy(d, s, 1);\n} } }\n';
+    assert.equal(layoutOf(src).balanced, false);
+    assert.equal(layoutOf(src, true).balanced, false);
     assert.deepEqual(kinds(src), ['unparsed-call']);
+    assert.throws(() => planCFile(src, null, '"memcpy_debug.h"'), ParserNeeded);
   });
 });
 

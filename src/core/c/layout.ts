@@ -52,7 +52,12 @@ const SPECIAL_IN = /[/"'#{}]/g;
 
 const isBlank = (c: number) => c === 32 || c === 9 || c === 13 || c === 12 || c === 11;
 
-export function layoutOf(text: string): Layout {
+/**
+ * With `firstBranches`, the braces and `;` of an #elif or #else branch are not counted: the
+ * structure is the one the first branch of each conditional gives, which balances in most files
+ * whose braces do not (`#ifdef A` `if (a) {` `#else` `if (b) {` `#endif`).
+ */
+export function layoutOf(text: string, firstBranches = false): Layout {
   const directives: Directive[] = [];
   const boundaries: number[] = [0];
   const opens: number[] = [];
@@ -62,6 +67,9 @@ export function layoutOf(text: string): Layout {
   let firstCode = -1;
   const comments: number[] = [];
   const literals: number[] = [];
+  // With firstBranches: for each open conditional, whether it is past its first branch; how many are.
+  const pastFirst: boolean[] = [];
+  let skipping = 0;
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -92,16 +100,30 @@ export function layoutOf(text: string): Layout {
       DIRECTIVE_NAME.lastIndex = i;
       const name = DIRECTIVE_NAME.exec(text)?.[1] ?? '';
       let at = ifDepth;
-      if (name === 'if' || name === 'ifdef' || name === 'ifndef') ifDepth++;
+      const conditional = name === 'if' || name === 'ifdef' || name === 'ifndef';
+      const branches = name === 'else' || name === 'elif' || name === 'elifdef' || name === 'elifndef';
+      if (conditional) ifDepth++;
       else if (name === 'endif') at = ifDepth = Math.max(0, ifDepth - 1);
-      else if (name === 'else' || name === 'elif' || name === 'elifdef' || name === 'elifndef') at = Math.max(0, ifDepth - 1);
+      else if (branches) at = Math.max(0, ifDepth - 1);
       directives.push({ start, end, name, braceDepth: depth, ifDepth: at });
+      if (firstBranches) {
+        if (conditional) pastFirst.push(false);
+        else if (name === 'endif') skipping -= pastFirst.pop() ? 1 : 0;
+        else if (branches && pastFirst.length > 0 && !pastFirst[pastFirst.length - 1]) {
+          pastFirst[pastFirst.length - 1] = true;
+          skipping++;
+        }
+      }
       if (depth === 0) boundaries.push(end);
       i = end;
       continue;
     }
     if (c === 34 /* " */ || c === 39 /* ' */) {
       literals.push(i, (i = literalEnd(text, i, c)));
+      continue;
+    }
+    if (skipping > 0 && (c === 123 || c === 125 || c === 59)) {
+      i++;
       continue;
     }
     if (c === 123 /* { */) {

@@ -1,21 +1,25 @@
-// Finds and classifies the sites of a name in a C file, parsing only what holds one: the
-// directive line of a site in a macro body, the top-level item (function, declaration,
-// macro invocation) of a site in code. Comments and strings are known from the lexical pass
-// and need no parse. On ~7,400 kernel files that mention memcpy, 11% of the bytes get parsed.
-// Files whose braces do not balance (an #ifdef'd `{`) are parsed whole.
+// Finds and classifies the sites of a name in a C file. Comments and strings are known from the
+// lexical pass; plain calls in function bodies and sites in #define bodies are decided from
+// tokens (plain-call.ts). The parser gets only what holds one of the other sites: its directive
+// line, or its top-level item (function, declaration, macro invocation). In Linux 6.1, 338 of the
+// 6,977 files that mention memcpy need a parse at all; 0.7% of their bytes get parsed. Files
+// whose braces balance in no way (not even in the first branch of each #if) are parsed whole.
 import { ParserNeeded, type CParser } from './parse-c.js';
 import { classifySites, site, type Site } from './find-sites.js';
 import { isIdentCharAt } from './tokens.js';
-import { directiveAt, inRanges, itemAround, type Layout } from './layout.js';
+import { directiveAt, inRanges, itemAround, layoutOf, type Layout } from './layout.js';
 import { isPlainCall, macroSiteKind, type BodyCache, type MacroCache } from './plain-call.js';
 
 /**
  * With `fastPath` false every site is given to the parser: the oracle the fast path is tested
  * against. Without a parser (not loaded yet), a file that needs one throws ParserNeeded.
  */
-export function locateSites(text: string, layout: Layout, parser: CParser | null, name = 'memcpy', fastPath = true): Site[] {
+export function locateSites(text: string, given: Layout, parser: CParser | null, name = 'memcpy', fastPath = true): Site[] {
   const starts = wordsOf(text, name);
   if (starts.length === 0) return [];
+  // Braces that balance only in the first branch of each #if: the items that branch gives (a
+  // whole-file parse of these files took three quarters of all parsing in Linux).
+  const layout = !given.balanced && fastPath ? layoutOf(text, true) : given;
   if (!layout.balanced) return parseAndClassify(text, 0, text.length, starts, parser, name);
   const out: Site[] = [];
   const spans = new Map<number, { end: number; starts: number[] }>();
