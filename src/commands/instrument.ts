@@ -14,12 +14,12 @@ import type { Context } from '../cli/context.js';
 import { loadTemplates, loadTreeTemplates, toolVersion } from '../io/assets.js';
 import { commit, removeTemps, writeManifest } from '../io/commit.js';
 import { readTextIfExists } from '../io/files.js';
-import { readKbuildMakefiles } from '../io/kbuild-makefiles.js';
+import { KbuildMakefileReader } from '../io/kbuild-makefiles.js';
 import { findKernelTree, kernelTreeOf, type KernelTree } from '../io/kernel-tree.js';
 import { underLock } from '../io/lock.js';
 import { readManifest } from '../io/manifest-store.js';
 import { otherBuilders } from '../io/other-builders.js';
-import { Planner } from '../io/plan-files.js';
+import { Planner, type FileOutcome } from '../io/plan-files.js';
 import { scanTree } from '../io/scan.js';
 import { instrumentSummary } from '../render/summary.js';
 import { committed, refuseBlocked } from './committed.js';
@@ -116,9 +116,13 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
   const skip = tree ? TREE_CREATED.filter((p) => p.startsWith(under)).map((p) => p.slice(under.length)) : [...RUNTIME_FILES];
   // The C files are planned as the scan finds them: read, prefiltered by bytes, parsed only
   // where they mention memcpy and the tokens cannot tell.
-  const planner = new Planner({ root, withPatch: o.dryRun, prefix: patchPrefix(ctx.cwd, root), kernelTree: tree }, o.jobs);
+  // The makefiles of the folders with calls to rename are read (and their rules with them) as the
+  // workers send their files back; they matter only if the runtime is the kernel's.
+  const makefiles = new KbuildMakefileReader(root);
+  const planner = new Planner({ root, withPatch: o.dryRun, prefix: patchPrefix(ctx.cwd, root), kernelTree: tree }, o.jobs,
+    (outcomes) => makefiles.add(renamedIn(outcomes)));
   try {
-    return await planAndCommit(where, o, ctx, started, planner, { stored, previous, folders, resumed, buildFiles, samePointer, excludes, under, skip });
+    return await planAndCommit(where, o, ctx, started, planner, { stored, previous, folders, resumed, buildFiles, samePointer, excludes, under, skip, makefiles });
   } finally {
     planner.stop();
   }
@@ -136,12 +140,16 @@ interface Loaded {
   /** The folder in the tree, with a final '/': what the scan's paths get in front. */
   readonly under: string;
   readonly skip: readonly string[];
+  readonly makefiles: KbuildMakefileReader;
 }
+
+/** The files of `outcomes` with calls to rename. */
+const renamedIn = (outcomes: readonly FileOutcome[]): string[] => outcomes.flatMap((r) => ('planned' in r && r.planned.renamed > 0 ? [r.path] : []));
 
 async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, started: number, planner: Planner, loaded: Loaded): Promise<ExitCodeValue> {
   const { root, scope } = where;
   const tree = where.placement === 'kernel-tree';
-  const { stored, previous, folders, resumed, buildFiles, samePointer, excludes, under, skip } = loaded;
+  const { stored, previous, folders, resumed, buildFiles, samePointer, excludes, under, skip, makefiles } = loaded;
   const scanned = await scanTree(join(root, scope), excludes, skip, (p) => planner.add(under + p));
   const scan = under === '' ? scanned : {
     ...scanned, cFiles: scanned.cFiles.map((p) => under + p), symlinks: scanned.symlinks.map((p) => under + p), badNames: scanned.badNames.map((p) => under + p),
@@ -175,7 +183,7 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
   const { changes, patches, report, journal } = planInstrument({
     o, where, stored, previous, folders, resumed, samePointer, excludes, buildFiles, scan, outcomes,
     // Only the folders of files with calls to rename can have a rule that leaves one out.
-    makefiles: target === 'kernel' ? await readKbuildMakefiles(root, outcomes.flatMap((r) => ('planned' in r && r.planned.renamed > 0 ? [r.path] : []))) : new Map(),
+    makefiles: target === 'kernel' ? (makefiles.add(renamedIn(outcomes)), makefiles.makefiles) : new Map(),
     templates: { kernel, user, tree: treeTemplates },
     existing,
     otherBuilders: target === 'user' ? (await otherBuilders(root)).files : [],

@@ -2,21 +2,38 @@
 // Makefile (as Kbuild reads them).
 import { dirname } from 'node:path/posix';
 import { join } from 'node:path';
-import type { KbuildMakefiles } from '../core/kernel/exclusions.js';
+import { folderRules, type FolderRules, type KbuildMakefiles } from '../core/kernel/exclusions.js';
 import { readBytesOrNull } from './files.js';
 
-/** Read synchronously: 3,000 small files of a kernel tree take a tenth of the time that way. */
-export async function readKbuildMakefiles(root: string, paths: readonly string[]): Promise<KbuildMakefiles> {
-  const folders = [...new Set(paths.map((p) => (p.includes('/') ? dirname(p) : '')))];
-  const out = new Map<string, { name: string; text: string }>();
-  for (const f of folders) {
-    for (const name of ['Kbuild', 'Makefile']) {
-      const text = readBytesOrNull(join(root, f, name))?.toString('latin1') ?? null;
-      if (text !== null) {
-        out.set(f, { name, text });
-        break;
+/**
+ * Reads the makefiles of the folders of the files it is given, each folder once, with their
+ * rules. A run over a whole tree gives it the files as the planning workers send them back, so
+ * that the 1,500 makefiles of Linux are read while the workers plan, not after.
+ */
+export class KbuildMakefileReader {
+  private readonly out = new Map<string, { name: string; text: string; rules: FolderRules }>();
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly root: string) {}
+
+  /** Files (paths relative to the root) whose folders' makefiles are needed. */
+  add(paths: readonly string[]): void {
+    for (const p of paths) {
+      const f = p.includes('/') ? dirname(p) : '';
+      if (this.seen.has(f)) continue;
+      this.seen.add(f);
+      // Read synchronously: 3,000 small files of a kernel tree take a tenth of the time that way.
+      for (const name of ['Kbuild', 'Makefile']) {
+        const text = readBytesOrNull(join(this.root, f, name))?.toString('latin1') ?? null;
+        if (text !== null) {
+          this.out.set(f, { name, text, rules: folderRules(f, name, text) });
+          break;
+        }
       }
     }
   }
-  return out;
+
+  get makefiles(): KbuildMakefiles {
+    return this.out;
+  }
 }

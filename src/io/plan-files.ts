@@ -116,7 +116,14 @@ export class Planner {
   private wake: (() => void) | null = null;
   private readonly jobs: number;
 
-  constructor(private readonly job: Omit<FileJob, 'paths'>, jobs?: number) {
+  /**
+   * `onOutcomes` hears of the workers' outcomes as they arrive, while the others still plan
+   * (the outcomes of files planned in this thread are only returned).
+   */
+  constructor(
+    private readonly job: Omit<FileJob, 'paths'>, jobs?: number,
+    private readonly onOutcomes: (outcomes: readonly FileOutcome[]) => void = () => {},
+  ) {
     this.jobs = Math.max(1, jobs ?? availableParallelism());
   }
 
@@ -157,6 +164,11 @@ export class Planner {
         for (const r of outcomes) this.out.push(r);
         this.done += files;
         slot.busy -= files;
+        try {
+          this.onOutcomes(outcomes);
+        } catch (e) {
+          this.failed = e as Error;
+        }
         this.wake?.();
       });
       worker.on('error', (e) => {

@@ -31,10 +31,13 @@ export interface Exclusion {
   readonly source: string;
 }
 
-/** Makefile texts by folder, relative to the top of the kernel tree ('' for the top). */
-export type KbuildMakefiles = ReadonlyMap<string, { readonly name: string; readonly text: string }>;
+/**
+ * Makefiles by folder, relative to the top of the kernel tree ('' for the top): each one's name,
+ * text, and its rules when they were read from the text already (folderRules).
+ */
+export type KbuildMakefiles = ReadonlyMap<string, { readonly name: string; readonly text: string; readonly rules?: FolderRules }>;
 
-interface FolderRules {
+export interface FolderRules {
   readonly folder?: Exclusion;
   /** Object stem (a regular expression) to rule, for single objects. */
   readonly objects: { readonly stem: RegExp; readonly exclusion: Exclusion }[];
@@ -61,7 +64,7 @@ export class KernelExclusions {
    * root is in a kernel tree ('' at its top), null outside one (the path rules then do not apply).
    */
   constructor(makefiles: KbuildMakefiles, private readonly treePrefix: string | null) {
-    for (const [folder, mk] of makefiles) this.rules.set(folder, rulesOf(folder, mk.name, mk.text));
+    for (const [folder, mk] of makefiles) this.rules.set(folder, mk.rules ?? folderRules(folder, mk.name, mk.text));
   }
 
   /**
@@ -91,7 +94,8 @@ export class KernelExclusions {
   }
 }
 
-function rulesOf(folder: string, name: string, text: string): FolderRules {
+/** What the makefile `name` (Kbuild or Makefile) of `folder` leaves out, and why. */
+export function folderRules(folder: string, name: string, text: string): FolderRules {
   const where = folder === '' ? name : `${folder}/${name}`;
   const all = assignments(makeLines(text));
   const objects: FolderRules['objects'] = [];
