@@ -22,10 +22,14 @@ export interface FileJob {
 }
 
 
-/** What a worker sends back for a batch: the outcomes of its files that mention memcpy. */
+/**
+ * What a worker sends back for a batch: the outcomes of its files that mention memcpy, how many
+ * files it planned, and the files it left for the parser.
+ */
 export interface BatchResult {
   readonly outcomes: FileOutcome[];
   readonly files: number;
+  readonly needParser: string[];
 }
 
 /** Below this many files, starting workers costs more than it saves. */
@@ -107,6 +111,13 @@ export class Planner {
   private readonly queue: string[] = [];
   private next = 0;
   private readonly out: FileOutcome[] = [];
+  /**
+   * The files the workers left for the parser (a few in a hundred), planned in this thread,
+   * which is idle while they work: only one parser is loaded, and warmed up, in a run.
+   */
+  private readonly needParser: string[] = [];
+  private readonly parser = new LazyParser();
+  private readonly reader = new FileReader();
   /** Files planned, with or without an outcome. */
   private done = 0;
   private finishing = false;
@@ -117,8 +128,8 @@ export class Planner {
   private readonly jobs: number;
 
   /**
-   * `onOutcomes` hears of the workers' outcomes as they arrive, while the others still plan
-   * (the outcomes of files planned in this thread are only returned).
+   * `onOutcomes` hears of the workers' outcomes as they arrive, while they still plan (the
+   * outcomes of the files planned in this thread are only returned).
    */
   constructor(
     private readonly job: Omit<FileJob, 'paths'>, jobs?: number,
@@ -142,7 +153,11 @@ export class Planner {
     while (this.done < this.queue.length) {
       if (this.failed) throw this.failed;
       this.feed(AHEAD);
-      await new Promise<void>((r) => (this.wake = r));
+      if (this.needParser.length > 0 && this.parser.parser) {
+        // A few at a time, then the workers' messages are heard and they are fed again.
+        for (const path of this.needParser.splice(0, 8)) this.planWithParser(path);
+        await new Promise((r) => setImmediate(r));
+      } else await new Promise<void>((r) => (this.wake = r));
       onProgress(this.done);
     }
     if (this.failed) throw this.failed;
@@ -153,6 +168,13 @@ export class Planner {
   stop(): void {
     this.stopped = true;
     for (const { worker } of this.pool ?? []) void worker.terminate();
+    this.parser.delete();
+  }
+
+  private planWithParser(path: string): void {
+    const r = planFile(this.job.root, path, this.parser.parser, this.job.withPatch, this.job.prefix, this.job.kernelTree, this.reader);
+    if (r && r !== NEEDS_PARSER) this.out.push(r);
+    this.done++;
   }
 
   private start(): void {
@@ -160,10 +182,17 @@ export class Planner {
     this.pool = Array.from({ length: this.jobs }, () => {
       const worker = new Worker(url);
       const slot = { worker, busy: 0 };
-      worker.on('message', ({ outcomes, files }: BatchResult) => {
+      worker.on('message', ({ outcomes, files, needParser }: BatchResult) => {
         for (const r of outcomes) this.out.push(r);
-        this.done += files;
+        this.done += files - needParser.length;
         slot.busy -= files;
+        if (needParser.length > 0 && !this.parser.parser) {
+          this.parser.get().then(() => this.wake?.(), (e: Error) => {
+            this.failed = e;
+            this.wake?.();
+          });
+        }
+        for (const p of needParser) this.needParser.push(p);
         try {
           this.onOutcomes(outcomes);
         } catch (e) {
@@ -198,35 +227,26 @@ export class Planner {
   }
 
   private async planHere(onProgress: (done: number) => void): Promise<FileOutcome[]> {
-    const parser = new LazyParser();
-    const reader = new FileReader();
-    const plan = (path: string) =>
-      planFile(this.job.root, path, parser.parser, this.job.withPatch, this.job.prefix, this.job.kernelTree, reader);
-    try {
-      const paths = this.queue;
-      // The files that need the parser wait for it, planned last.
-      const later: string[] = [];
-      for (let i = 0; i < paths.length; i++) {
-        const r = plan(paths[i]);
-        if (r === NEEDS_PARSER) {
-          parser.start();
-          later.push(paths[i]);
-        } else if (r) this.out.push(r);
-        if (i % BATCH === BATCH - 1) {
-          onProgress(i + 1);
-          // Let the progress bar draw.
-          await new Promise((r) => setImmediate(r));
-        }
+    const paths = this.queue;
+    // The files that need the parser wait for it, planned last.
+    for (let i = 0; i < paths.length; i++) {
+      const r = planFile(this.job.root, paths[i], null, this.job.withPatch, this.job.prefix, this.job.kernelTree, this.reader);
+      if (r === NEEDS_PARSER) {
+        this.parser.start();
+        this.needParser.push(paths[i]);
+      } else {
+        if (r) this.out.push(r);
+        this.done++;
       }
-      if (later.length > 0) await parser.get();
-      for (const path of later) {
-        const r = plan(path);
-        if (r && r !== NEEDS_PARSER) this.out.push(r);
+      if (i % BATCH === BATCH - 1) {
+        onProgress(this.done);
+        // Let the progress bar draw.
+        await new Promise((r) => setImmediate(r));
       }
-      onProgress(paths.length);
-      return this.out;
-    } finally {
-      parser.delete();
     }
+    if (this.needParser.length > 0) await this.parser.get();
+    for (const path of this.needParser.splice(0)) this.planWithParser(path);
+    onProgress(this.done);
+    return this.out;
   }
 }

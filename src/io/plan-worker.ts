@@ -1,28 +1,19 @@
-// A worker of the Planner (plan-files.ts): plans the batches of files it is sent, with its own
-// parser, and sends back what the files that mention memcpy gave.
+// A worker of the Planner (plan-files.ts): plans the batches of files it is sent and sends back
+// what the files that mention memcpy gave. It loads no parser: the few files that need one are
+// sent back to be planned by the command's thread.
 import { parentPort } from 'node:worker_threads';
 import { FileReader } from './files.js';
-import { LazyParser, NEEDS_PARSER, planFile, type BatchResult, type FileJob } from './plan-files.js';
+import { NEEDS_PARSER, planFile, type BatchResult, type FileJob } from './plan-files.js';
 import type { FileOutcome } from '../core/instrument-file.js';
 
-// A tree large enough for workers has files that need the parser: it loads (its wasm compiles on
-// V8's threads) while the first batches are planned without it.
-const parser = new LazyParser();
-parser.start();
 const reader = new FileReader();
-parentPort!.on('message', async (job: FileJob) => {
+parentPort!.on('message', (job: FileJob) => {
   const outcomes: FileOutcome[] = [];
-  const later: string[] = [];
-  const plan = (path: string) => planFile(job.root, path, parser.parser, job.withPatch, job.prefix, job.kernelTree, reader);
+  const needParser: string[] = [];
   for (const p of job.paths) {
-    const r = plan(p);
-    if (r === NEEDS_PARSER) later.push(p);
+    const r = planFile(job.root, p, null, job.withPatch, job.prefix, job.kernelTree, reader);
+    if (r === NEEDS_PARSER) needParser.push(p);
     else if (r) outcomes.push(r);
   }
-  if (later.length > 0) await parser.get();
-  for (const p of later) {
-    const r = plan(p);
-    if (r && r !== NEEDS_PARSER) outcomes.push(r);
-  }
-  parentPort!.postMessage({ outcomes, files: job.paths.length } satisfies BatchResult);
+  parentPort!.postMessage({ outcomes, files: job.paths.length, needParser } satisfies BatchResult);
 });
