@@ -154,8 +154,9 @@ export class Planner {
       if (this.failed) throw this.failed;
       this.feed(AHEAD);
       if (this.needParser.length > 0 && this.parser.parser) {
-        // A few at a time, then the workers' messages are heard and they are fed again.
-        for (const path of this.needParser.splice(0, 8)) this.planWithParser(path);
+        // One at a time, then the workers' messages are heard and they are fed again: a
+        // worker that waits for its next batch costs more than this thread's waiting.
+        this.planWithParser(this.needParser.shift()!);
         await new Promise((r) => setImmediate(r));
       } else await new Promise<void>((r) => (this.wake = r));
       onProgress(this.done);

@@ -42,13 +42,6 @@ export interface Layout {
 }
 
 const DIRECTIVE_NAME = /#[ \t]*([A-Za-z_]\w*)?/y;
-/**
- * The characters that can change the lexical state; everything between them is plain code.
- * Inside braces a `;` ends no item, so there it is not one: most of a file is function bodies.
- * Newlines are not either: whether a `#` starts a line is looked up when one is met.
- */
-const SPECIAL_TOP = /[/"'#{};]/g;
-const SPECIAL_IN = /[/"'#{}]/g;
 
 const isBlank = (c: number) => c === 32 || c === 9 || c === 13 || c === 12 || c === 11;
 
@@ -71,12 +64,39 @@ export function layoutOf(text: string, firstBranches = false): Layout {
   const pastFirst: boolean[] = [];
   let skipping = 0;
   const n = text.length;
+  // Where the next of each special character is, from the last time it was looked for: plain
+  // code up to the nearest is skipped. One indexOf per character met is five times quicker than
+  // a regular expression's step over the same text (most stops are braces in function bodies).
+  // Newlines are not special: whether a `#` starts a line is looked up when one is met.
+  let slash = -1;
+  let dquote = -1;
+  let squote = -1;
+  let hash = -1;
+  let open = -1;
+  let close = -1;
+  let semi = -1;
+  const find = (c: string, i: number): number => {
+    const k = text.indexOf(c, i);
+    return k < 0 ? n : k;
+  };
   let i = 0;
   while (i < n) {
-    // Plain code up to the next special character: skipped in one regex step.
-    const special = depth === 0 ? SPECIAL_TOP : SPECIAL_IN;
-    special.lastIndex = i;
-    const j = special.test(text) ? special.lastIndex - 1 : n;
+    if (slash < i) slash = find('/', i);
+    if (dquote < i) dquote = find('"', i);
+    if (squote < i) squote = find("'", i);
+    if (hash < i) hash = find('#', i);
+    if (open < i) open = find('{', i);
+    if (close < i) close = find('}', i);
+    let j = slash < dquote ? slash : dquote;
+    if (squote < j) j = squote;
+    if (hash < j) j = hash;
+    if (open < j) j = open;
+    if (close < j) j = close;
+    // Inside braces a `;` ends no item: there it is not one.
+    if (depth === 0) {
+      if (semi < i) semi = find(';', i);
+      if (semi < j) j = semi;
+    }
     if (firstCode < 0 && j > i) {
       const k = skipSpace(text, i, j);
       if (k < j) firstCode = k;

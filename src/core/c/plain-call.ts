@@ -49,10 +49,28 @@ export function isPlainCall(text: string, layout: Layout, start: number, end: nu
 function isFunctionBody(text: string, layout: Layout, itemStart: number, open: number, itemEnd: number): boolean {
   const headEnd = previousToken(text, layout, open, itemStart);
   if (headEnd <= itemStart || text[headEnd - 1] !== ')') return false;
-  return !TYPE_BODY.test(text.slice(open + 1, itemEnd));
+  return !declaresType(text, open + 1, itemEnd);
 }
 
-const TYPE_BODY = /\b(?:struct|union|enum)\b[\s\w]*\{/;
+/**
+ * True if `struct`, `union` or `enum` opens a body in [from, to), as /\b(?:struct|union|enum)\b[\s\w]*\{/
+ * would find in that slice: looked for before each `{` only (a regular expression tries at each
+ * s, u and e of the text, and kernel functions are full of `struct x *p`).
+ */
+function declaresType(text: string, from: number, to: number): boolean {
+  for (let b = text.indexOf('{', from); b >= 0 && b < to; b = text.indexOf('{', b + 1)) {
+    let q = b;
+    while (q > from && isWordOrSpace(text.charCodeAt(q - 1))) q--;
+    if (q < b && TYPE_WORD.test(text.slice(q, b))) return true;
+  }
+  return false;
+}
+
+const TYPE_WORD = /\b(?:struct|union|enum)\b/;
+
+/** \w or \s of a regular expression, on latin1 text. */
+const isWordOrSpace = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || (c >= 9 && c <= 13) || c === 32 || c === 0xa0;
 
 /**
  * Index just past the token before `i`, skipping blanks and comments; -1 when that token ends a
