@@ -24,6 +24,13 @@ const BUILD_FILES = new Set(['Kbuild', 'Makefile', 'GNUmakefile', 'makefile', 'M
 /** Folders that hold a build's output, not sources. */
 const BUILD_OUTPUT_DIRS = new Set(['CMakeFiles', '.deps', '.libs', 'node_modules', '__pycache__']);
 
+/** A name that ends in .c or .h. */
+function isCName(name: string): boolean {
+  const n = name.length;
+  const last = name.charCodeAt(n - 1);
+  return n >= 2 && name.charCodeAt(n - 2) === 46 /* . */ && (last === 99 /* c */ || last === 104 /* h */);
+}
+
 /** `onFile` hears of each C file as it is found (a planner can start on it). */
 export async function scanTree(root: string, excludes: readonly string[], alsoSkip: readonly string[] = [], onFile?: (path: string) => void): Promise<ScanResult> {
   // A pattern without a slash matches a name anywhere, as in .gitignore.
@@ -48,22 +55,31 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
       unreadable.push(`${rel}/: cannot read the folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       return;
     }
-    // A CMake build folder inside the tree holds generated sources.
-    if (rel && entries.some((e) => e.name === 'CMakeCache.txt')) return;
-    if (rel && entries.some((e) => BUILD_FILES.has(e.name) && e.isFile())) buildDirs.push(rel);
-    if (rel && entries.some((e) => e.name === '.memcpy-debug')) stateDirs.push(rel);
+    if (rel) {
+      let buildFile = false;
+      let state = false;
+      for (const e of entries) {
+        // A CMake build folder inside the tree holds generated sources.
+        if (e.name === 'CMakeCache.txt') return;
+        if (e.name === '.memcpy-debug') state = true;
+        else if (BUILD_FILES.has(e.name) && e.isFile()) buildFile = true;
+      }
+      if (buildFile) buildDirs.push(rel);
+      if (state) stateDirs.push(rel);
+    }
     const subdirs: string[] = [];
     for (const entry of entries) {
-      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      const name = entry.name;
+      const path = rel ? `${rel}/${name}` : name;
       if (excluded(path) || skip.has(path)) continue;
       // A name that is not UTF-8 comes back with U+FFFD and cannot be opened by it.
-      if (entry.name.includes('\uFFFD')) {
-        if (/\.[ch]$/.test(entry.name) || entry.isDirectory()) badNames.push(path);
+      if (name.includes('\uFFFD')) {
+        if (isCName(name) || entry.isDirectory()) badNames.push(path);
         continue;
       }
       if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && !BUILD_OUTPUT_DIRS.has(entry.name)) subdirs.push(path);
-      } else if (/\.[ch]$/.test(entry.name) && !entry.name.endsWith('.mod.c')) {
+        if (name.charCodeAt(0) !== 46 /* . */ && !BUILD_OUTPUT_DIRS.has(name)) subdirs.push(path);
+      } else if (isCName(name) && !name.endsWith('.mod.c')) {
         if (entry.isFile()) {
           cFiles.push(path);
           onFile?.(path);
