@@ -97,8 +97,13 @@ export function planFile(
 
 /** How many files each worker is sent while the scan still runs and cannot hear back. */
 const PREFILL = 32 * BATCH;
-/** Files in each worker's hands once the scan is done: one batch at work, one waiting. */
-const AHEAD = 2 * BATCH;
+/**
+ * Files in each worker's hands once the scan is done: enough that it has work while this thread
+ * plans a file that needs the parser or collects its garbage (a worker plans 64 files in
+ * 20-40 ms); the last files go in smaller batches, so that the workers finish together.
+ */
+const AHEAD = 6 * BATCH;
+const LAST_BATCH = 8;
 
 /**
  * Plans files as the scan finds them. Up to POOL_THRESHOLD files wait, to be planned in this
@@ -216,10 +221,14 @@ export class Planner {
 
   /** Sends batches to each worker with fewer than `ahead` files in hand. */
   private feed(ahead: number): void {
-    for (const slot of this.pool ?? []) {
-      // While the scan runs only whole batches go: more files are coming.
-      while (slot.busy + BATCH <= ahead && this.queue.length - this.next >= (this.finishing ? 1 : BATCH)) {
-        const paths = this.queue.slice(this.next, this.next + BATCH);
+    const pool = this.pool ?? [];
+    for (const slot of pool) {
+      for (;;) {
+        const left = this.queue.length - this.next;
+        // While the scan runs only whole batches go: more files are coming.
+        const size = !this.finishing ? BATCH : left > pool.length * ahead ? BATCH : LAST_BATCH;
+        if (slot.busy + size > ahead || left < (this.finishing ? 1 : BATCH)) break;
+        const paths = this.queue.slice(this.next, this.next + size);
         this.next += paths.length;
         slot.busy += paths.length;
         slot.worker.postMessage({ ...this.job, paths } satisfies FileJob);
