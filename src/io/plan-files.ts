@@ -1,6 +1,6 @@
 // Planning the C files of a tree: read, prefilter by bytes, plan each file that mentions
 // memcpy. Small trees are planned in this thread; large ones (a whole kernel) by a pool of
-// worker threads, one per core, each with its own parser.
+// worker threads, one per core, with no parser: the few files that need one are planned here.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ParseError, ParserNeeded, type CParser } from '../core/c/parse-c.js';

@@ -59,7 +59,7 @@ export function locateSites(text: string, given: Layout, parser: CParser | null,
 }
 
 function parseAndClassify(text: string, start: number, end: number, starts: readonly number[], parser: CParser | null, name: string): Site[] {
-  if (!parser) throw new ParserNeeded();
+  if (!parser) throw ParserNeeded.instance;
   const part = start === 0 && end === text.length ? text : text.slice(start, end);
   const tree = parser.parse(part);
   try {

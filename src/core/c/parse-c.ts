@@ -16,7 +16,10 @@ export class ParseError extends Error {}
  * Thrown when a file needs the parser and none was given: most files are decided without one,
  * so the parser is loaded only when a file needs it, and that file planned again then.
  */
-export class ParserNeeded extends Error {}
+export class ParserNeeded extends Error {
+  /** Thrown each time: a new error would capture a stack trace nobody reads. */
+  static readonly instance = new ParserNeeded('this file needs the parser');
+}
 
 let initialised: Promise<typeof import('web-tree-sitter')> | undefined;
 
