@@ -1,9 +1,10 @@
 // The fast path. Most sites are plain calls: `memcpy(` in a function's body, after `;`, `{`,
 // `}`, `)`, `,`, `=`, `return` or an operator. The lexical layout already knows everything that
 // decides those (comments, strings, directives, the function's braces), so they are decided here
-// without a parse; the parser is asked only about the rest (macro bodies, file scope, members,
-// declarations, anything unusual). In a function body the classifier trusts these tokens over
-// the parser's guess anyway (find-sites.ts), so both ways give the same decision:
+// without a parse; so are the sites in a plain #define's body, whose tokens the parser's path
+// reads anyway. The parser is asked only about the rest (file scope, members, declarations,
+// other directives, anything unusual). In a function body the classifier trusts these tokens
+// over the parser's guess anyway (find-sites.ts), so both ways give the same decision:
 // test/oracle.test.ts checks it on the fixtures and on a real tree.
 import { CALL_KEYWORDS, classifyInMacroBody, macroBodyOf, type MacroBody, type SiteKind } from './find-sites.js';
 import { directiveAt, inRanges, itemAround, rangeStart, type Directive, type Layout } from './layout.js';
