@@ -11,7 +11,7 @@ import { readBytesOrNull } from './files.js';
  * that the 1,500 makefiles of Linux are read while the workers plan, not after.
  */
 export class KbuildMakefileReader {
-  private readonly out = new Map<string, { name: string; text: string; rules: FolderRules }>();
+  private readonly out = new Map<string, FolderRules>();
   private readonly seen = new Set<string>();
 
   constructor(private readonly root: string) {}
@@ -26,7 +26,7 @@ export class KbuildMakefileReader {
       for (const name of ['Kbuild', 'Makefile']) {
         const text = readBytesOrNull(join(this.root, f, name))?.toString('latin1') ?? null;
         if (text !== null) {
-          this.out.set(f, { name, text, rules: folderRules(f, name, text) });
+          this.out.set(f, folderRules(f, name, text));
           break;
         }
       }

@@ -4,7 +4,7 @@
 // flags (boot code, decompressors, vDSOs, purgatory, the EFI stub: KBUILD_CFLAGS := ...), UML's
 // host-side objects (USER_OBJS) and programs built for the host or for user space (hostprogs,
 // userprogs). A few paths the kernel never links into itself back that up (arch/*/boot, tools/,
-// scripts/, usr/, ...). Pure: makefile texts in, a classifier out.
+// scripts/, usr/, ...). Pure: makefile texts in (folderRules), a classifier out.
 import { assignments, makeLines, words } from '../build/make-lines.js';
 
 export type ExclusionRule =
@@ -31,11 +31,8 @@ export interface Exclusion {
   readonly source: string;
 }
 
-/**
- * Makefiles by folder, relative to the top of the kernel tree ('' for the top): each one's name,
- * text, and its rules when they were read from the text already (folderRules).
- */
-export type KbuildMakefiles = ReadonlyMap<string, { readonly name: string; readonly text: string; readonly rules?: FolderRules }>;
+/** The rules of each folder's makefile (folderRules), by folder relative to the top of the kernel tree ('' for the top). */
+export type KbuildMakefiles = ReadonlyMap<string, FolderRules>;
 
 export interface FolderRules {
   readonly folder?: Exclusion;
@@ -57,15 +54,11 @@ const OUTSIDE_PATHS: readonly [RegExp, string][] = [
 ];
 
 export class KernelExclusions {
-  private readonly rules = new Map<string, FolderRules>();
-
   /**
-   * `makefiles` by folder relative to the root the paths are given from; `treePrefix`: where that
+   * `rules`: the makefiles' rules by folder relative to the root the paths are given from; `treePrefix`: where that
    * root is in a kernel tree ('' at its top), null outside one (the path rules then do not apply).
    */
-  constructor(makefiles: KbuildMakefiles, private readonly treePrefix: string | null) {
-    for (const [folder, mk] of makefiles) this.rules.set(folder, mk.rules ?? folderRules(folder, mk.name, mk.text));
-  }
+  constructor(private readonly rules: KbuildMakefiles, private readonly treePrefix: string | null) {}
 
   /**
    * Why the file at `path` stays uninstrumented, or null: the makefiles' rules first, the paths
