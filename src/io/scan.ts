@@ -46,7 +46,7 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
   const stateDirs: string[] = [];
   // Synchronous: a whole kernel tree's 5,000 folders are read in 0.1 s this way, 0.4 s with
   // a promise for each.
-  const walk = (rel: string): void => {
+  const visit = (rel: string, subdirs: string[]): void => {
     let entries;
     try {
       entries = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
@@ -67,7 +67,6 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
       if (buildFile) buildDirs.push(rel);
       if (state) stateDirs.push(rel);
     }
-    const subdirs: string[] = [];
     for (const entry of entries) {
       const name = entry.name;
       const path = rel ? `${rel}/${name}` : name;
@@ -87,9 +86,15 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
         else if (entry.isSymbolicLink()) symlinks.push(path);
       }
     }
-    for (const sub of subdirs) walk(sub);
   };
-  walk('');
+  // Depth first, in the order the folders are listed; a loop, not a recursion: the compiler's
+  // code for a recursive function is thrown away at each level when it meets a new case.
+  const stack = [''];
+  const subdirs: string[] = [];
+  while (stack.length > 0) {
+    visit(stack.pop()!, subdirs);
+    while (subdirs.length > 0) stack.push(subdirs.pop()!);
+  }
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return { cFiles: cFiles.sort(byName), symlinks: symlinks.sort(byName), buildDirs: buildDirs.sort(byName), unreadable: unreadable.sort(byName), badNames: badNames.sort(byName), stateDirs: stateDirs.sort(byName) };
 }

@@ -60,8 +60,8 @@ export function layoutOf(text: string, firstBranches = false): Layout {
   let firstCode = -1;
   const comments: number[] = [];
   const literals: number[] = [];
-  // With firstBranches: for each open conditional, whether it is past its first branch; how many are.
-  const pastFirst: boolean[] = [];
+  // With firstBranches: for each open conditional, 1 once it is past its first branch; how many are.
+  const pastFirst: number[] | null = firstBranches ? [] : null;
   let skipping = 0;
   const n = text.length;
   // Where the next of each special character is, from the last time it was looked for: plain
@@ -126,14 +126,7 @@ export function layoutOf(text: string, firstBranches = false): Layout {
       else if (name === 'endif') at = ifDepth = Math.max(0, ifDepth - 1);
       else if (branches) at = Math.max(0, ifDepth - 1);
       directives.push({ start, end, name, braceDepth: depth, ifDepth: at });
-      if (firstBranches) {
-        if (conditional) pastFirst.push(false);
-        else if (name === 'endif') skipping -= pastFirst.pop() ? 1 : 0;
-        else if (branches && pastFirst.length > 0 && !pastFirst[pastFirst.length - 1]) {
-          pastFirst[pastFirst.length - 1] = true;
-          skipping++;
-        }
-      }
+      skipping = branchesPast(pastFirst, name, conditional, branches, skipping);
       if (depth === 0) boundaries.push(end);
       i = end;
       continue;
@@ -162,6 +155,22 @@ export function layoutOf(text: string, firstBranches = false): Layout {
   if (depth !== 0) balanced = false;
   const lastCodeEnd = codeEnd(text, directives, comments, literals);
   return { directives, boundaries, opens, balanced, firstCode: firstCode < 0 ? n : firstCode, lastCodeEnd, comments, literals };
+}
+
+/**
+ * How many open conditionals are past their first branch after directive `name`, tracked in
+ * `pastFirst` (null: not tracked). Out of layoutOf, and called for every directive: the
+ * compiler's code for the loop then stays valid when the first file that needs it comes.
+ */
+function branchesPast(pastFirst: number[] | null, name: string, conditional: boolean, branches: boolean, skipping: number): number {
+  if (!pastFirst) return 0;
+  if (conditional) pastFirst.push(0);
+  else if (name === 'endif') return skipping - (pastFirst.pop() ?? 0);
+  else if (branches && pastFirst.length > 0 && pastFirst[pastFirst.length - 1] === 0) {
+    pastFirst[pastFirst.length - 1] = 1;
+    return skipping + 1;
+  }
+  return skipping;
 }
 
 /** True at a backslash that continues its line. */
