@@ -12,7 +12,7 @@ export class Lines {
 
   /** The 0-based line that holds index `at`. */
   lineOf(at: number): number {
-    while (!this.complete && this.starts[this.starts.length - 1] <= at) this.findNext();
+    if (!this.complete && this.starts[this.starts.length - 1] <= at) this.findPast(at, 0);
     return lastAtOrBefore(this.starts, at);
   }
 
@@ -21,13 +21,23 @@ export class Lines {
    * line, empty, at the text's length.
    */
   startOf(i: number): number | undefined {
-    while (!this.complete && this.starts.length <= i) this.findNext();
+    if (!this.complete && this.starts.length <= i) this.findPast(-1, i);
     return this.starts[i];
   }
 
-  private findNext(): void {
-    const nl = this.text.indexOf('\n', this.starts[this.starts.length - 1]);
-    if (nl < 0) this.complete = true;
-    else this.starts.push(nl + 1);
+  /** Finds line starts until one is past index `at` and line `line` is known, or the text ends. */
+  private findPast(at: number, line: number): void {
+    // One loop, not a call per line: most files are counted up to their last site.
+    const { starts, text } = this;
+    let s = starts[starts.length - 1];
+    while (s <= at || starts.length <= line) {
+      const nl = text.indexOf('\n', s);
+      if (nl < 0) {
+        this.complete = true;
+        return;
+      }
+      s = nl + 1;
+      starts.push(s);
+    }
   }
 }

@@ -67,7 +67,8 @@ export function layoutOf(text: string, firstBranches = false): Layout {
   // Where the next of each special character is, from the last time it was looked for: plain
   // code up to the nearest is skipped. One indexOf per character met is five times quicker than
   // a regular expression's step over the same text (most stops are braces in function bodies).
-  // Newlines are not special: whether a `#` starts a line is looked up when one is met.
+  // Newlines are not special: whether a `#` starts a line is looked up when one is met. Written
+  // out for each character, not called: a call per stop costs as much as the search.
   let slash = -1;
   let dquote = -1;
   let squote = -1;
@@ -75,18 +76,14 @@ export function layoutOf(text: string, firstBranches = false): Layout {
   let open = -1;
   let close = -1;
   let semi = -1;
-  const find = (c: string, i: number): number => {
-    const k = text.indexOf(c, i);
-    return k < 0 ? n : k;
-  };
   let i = 0;
   while (i < n) {
-    if (slash < i) slash = find('/', i);
-    if (dquote < i) dquote = find('"', i);
-    if (squote < i) squote = find("'", i);
-    if (hash < i) hash = find('#', i);
-    if (open < i) open = find('{', i);
-    if (close < i) close = find('}', i);
+    if (slash < i && (slash = text.indexOf('/', i)) < 0) slash = n;
+    if (dquote < i && (dquote = text.indexOf('"', i)) < 0) dquote = n;
+    if (squote < i && (squote = text.indexOf("'", i)) < 0) squote = n;
+    if (hash < i && (hash = text.indexOf('#', i)) < 0) hash = n;
+    if (open < i && (open = text.indexOf('{', i)) < 0) open = n;
+    if (close < i && (close = text.indexOf('}', i)) < 0) close = n;
     let j = slash < dquote ? slash : dquote;
     if (squote < j) j = squote;
     if (hash < j) j = hash;
@@ -94,7 +91,7 @@ export function layoutOf(text: string, firstBranches = false): Layout {
     if (close < j) j = close;
     // Inside braces a `;` ends no item: there it is not one.
     if (depth === 0) {
-      if (semi < i) semi = find(';', i);
+      if (semi < i && (semi = text.indexOf(';', i)) < 0) semi = n;
       if (semi < j) j = semi;
     }
     if (firstCode < 0 && j > i) {
