@@ -191,7 +191,8 @@ describe('a tree of 2,000 C files or more: planned by worker threads as the scan
   before(async () => {
     tmp = await tempDir();
     // 2,600 files in 26 folders; one in five calls memcpy, one has no final newline, one is CRLF;
-    // one in fifty has a macro that only the parser reads (the workers load it when they meet one).
+    // one in fifty has a macro that only the parser reads (the workers hand those back to the
+    // command's thread, which loads it).
     for (let d = 0; d < 26; d++) {
       const dir = join(tmp, 'big', `d${String.fromCharCode(97 + d)}`);
       await mkdir(dir, { recursive: true });
