@@ -96,14 +96,12 @@ export function planFile(
   return { path, planned, patch };
 }
 
-/** How many files each worker is sent while the scan still runs and cannot hear back. */
-const PREFILL = 32 * BATCH;
 /**
- * Files in each worker's hands once the scan is done: enough that it has work while this thread
- * plans a file that needs the parser or collects its garbage (a worker plans 64 files in
- * 20-40 ms); the last files go in smaller batches, so that the workers finish together.
+ * Files in each worker's hands: enough that it has work while this thread lists folders, plans
+ * its own files, a file that needs the parser, or collects its garbage (a worker plans 64 files
+ * in 3-40 ms); the last files go in smaller batches, so that all threads finish together.
  */
-const AHEAD = 6 * BATCH;
+const AHEAD = 24 * BATCH;
 const LAST_BATCH = 8;
 /** Files this thread plans between two looks at the workers' messages. */
 const HERE_BATCH = 16;
@@ -152,7 +150,7 @@ export class Planner {
   add(path: string): void {
     this.queue.push(path);
     if (!this.pool && this.queue.length >= POOL_THRESHOLD && this.jobs >= 2) this.start();
-    if (this.pool) this.feed(PREFILL);
+    if (this.pool) this.feed(AHEAD);
   }
 
   /** Plans what is left; the outcomes of the files that mention memcpy, in no particular order. */

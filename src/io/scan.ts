@@ -24,6 +24,9 @@ const BUILD_FILES = new Set(['Kbuild', 'Makefile', 'GNUmakefile', 'makefile', 'M
 /** Folders that hold a build's output, not sources. */
 const BUILD_OUTPUT_DIRS = new Set(['CMakeFiles', '.deps', '.libs', 'node_modules', '__pycache__']);
 
+/** Folders listed between two turns of the event loop. */
+const YIELD_EVERY = 50;
+
 /** A name that ends in .c or .h. */
 function isCName(name: string): boolean {
   const n = name.length;
@@ -89,11 +92,14 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
   };
   // Depth first, in the order the folders are listed; a loop, not a recursion: the compiler's
   // code for a recursive function is thrown away at each level when it meets a new case.
+  // Every so many folders the event loop gets a turn: planning workers that are fed as the
+  // scan goes are heard, and fed again, before the scan ends.
   const stack = [''];
   const subdirs: string[] = [];
-  while (stack.length > 0) {
+  for (let visited = 1; stack.length > 0; visited++) {
     visit(stack.pop()!, subdirs);
     while (subdirs.length > 0) stack.push(subdirs.pop()!);
+    if (visited % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
   }
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return { cFiles: cFiles.sort(byName), symlinks: symlinks.sort(byName), buildDirs: buildDirs.sort(byName), unreadable: unreadable.sort(byName), badNames: badNames.sort(byName), stateDirs: stateDirs.sort(byName) };
