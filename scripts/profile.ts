@@ -4,14 +4,16 @@
 // command's and each planning worker's) and prints, per thread and in all, the time spent in each
 // kind of work, from the functions' own time: reading files, listing folders, the lexical
 // layout, tree-sitter's parse, classifying and planning, the patch, hashing, messages between
-// threads, garbage collection, start-up, and waiting.
+// threads, garbage collection, start-up, and waiting; then the CPU of the whole process, and how
+// much of it went outside the threads the profiler sees (V8's compiler and collector threads).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../dist/bundle/memcpy-debug.js', import.meta.url));
+const TIME = '/usr/bin/time';
 const [dir, ...rest] = process.argv.slice(2);
 if (!dir) {
   process.stderr.write('usage: npm run bench:profile -- DIR [memcpy-debug instrument options]\n');
@@ -44,7 +46,11 @@ const KINDS: [string, RegExp][] = [
 const work = mkdtempSync(join(tmpdir(), 'memcpy-debug-profile-'));
 try {
   const started = performance.now();
-  const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${work}`, BIN, 'instrument', dir, '--dry-run', ...rest], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Under /usr/bin/time when there is one: the CPU of the whole process, V8's own threads too.
+  const timeFile = join(work, 'time.txt');
+  const timed = existsSync(TIME) ? [TIME, '-f', '%U %S', '-o', timeFile] : [];
+  const argv = [...timed, process.execPath, '--cpu-prof', `--cpu-prof-dir=${work}`, BIN, 'instrument', dir, '--dry-run', ...rest];
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   const wall = (performance.now() - started) / 1000;
   if (r.status !== 0 && r.status !== 1) {
     process.stderr.write(r.stderr);
@@ -64,6 +70,12 @@ try {
   process.stdout.write(`| work | CPU s | share |\n|---|---:|---:|\n`);
   for (const [k, v] of [...total].sort((a, b) => b[1] - a[1])) process.stdout.write(`| ${k} | ${(v / 1000).toFixed(2)} | ${((100 * v) / busy).toFixed(0)}% |\n`);
   process.stdout.write(`\n${rows.join('\n')}\n`);
+  if (existsSync(timeFile)) {
+    // The profiler samples only the threads that run JavaScript; the rest of the CPU went to
+    // V8's optimizing compiler and garbage collector helpers, and Node's own threads.
+    const cpu = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').reduce((a, b) => a + Number(b), 0);
+    process.stdout.write(`\nCPU of the whole process: ${cpu.toFixed(2)} s; outside the threads that run JavaScript (V8's optimizing compiler and garbage collector helpers, mostly): ${Math.max(0, cpu - busy / 1000).toFixed(2)} s\n`);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
