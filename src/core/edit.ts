@@ -3,6 +3,7 @@
 // N.B. the unit is a JS string index into text decoded as latin1, so one index is one byte of
 // the file. tree-sitter reports UTF-16 indices; with latin1 decoding the two coincide.
 import { Lines } from './lines.js';
+import { ownString } from './own-string.js';
 
 export interface Edit {
   /** Start index (latin1 char == byte) in the original text. */
@@ -109,7 +110,7 @@ export function regionsOf(before: string, edits: readonly Edit[], lines = new Li
     }
     afterText += before.slice(pos, gEnd);
     const beforeText = before.slice(gStart, gEnd);
-    regions.push({ line: lines.lineOf(gStart) + 1 + linesAdded, before: beforeText, after: afterText });
+    regions.push({ line: lines.lineOf(gStart) + 1 + linesAdded, before: ownString(beforeText), after: ownString(afterText) });
     linesAdded += countNewlines(afterText) - countNewlines(beforeText);
     k = j;
   }

@@ -3,6 +3,7 @@
 // is marked noinstr. Lexical, from the item's head (the text before its first '{'), read once
 // per site, as git's hunk headers and ctags do it.
 import { directiveAt, itemAround, type Layout } from './layout.js';
+import { ownString } from '../own-string.js';
 
 /** Words that can stand before '(' in a function's head without being its name. */
 const NOT_NAMES = new Set([
@@ -22,10 +23,11 @@ export function holderOf(text: string, layout: Layout, at: number): Holder {
   const d = directiveAt(layout, at);
   if (d) {
     const m = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/.exec(text.slice(d.start, d.end));
-    return { name: m ? m[1] : null, uninstrumented: false };
+    return { name: m ? ownString(m[1]) : null, uninstrumented: false };
   }
   const head = itemHead(text, layout, at);
-  return { name: head === null ? null : nameIn(head), uninstrumented: head !== null && NOT_INSTRUMENTED.test(head) };
+  const name = head === null ? null : nameIn(head);
+  return { name: name === null ? null : ownString(name), uninstrumented: head !== null && NOT_INSTRUMENTED.test(head) };
 }
 
 function nameIn(head: string): string | null {
