@@ -4,8 +4,7 @@
 // command's and each planning worker's) and prints, per thread and in all, the time spent in each
 // kind of work, from the functions' own time: reading files, listing folders, the lexical
 // layout, tree-sitter's parse, classifying and planning, the patch, hashing, messages between
-// threads, garbage collection, start-up, and waiting; then the CPU of the whole process, and how
-// much of it went outside the threads the profiler sees (V8's compiler and collector threads).
+// threads, garbage collection, start-up, and waiting; then the CPU of the whole process.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,10 +70,10 @@ try {
   for (const [k, v] of [...total].sort((a, b) => b[1] - a[1])) process.stdout.write(`| ${k} | ${(v / 1000).toFixed(2)} | ${((100 * v) / busy).toFixed(0)}% |\n`);
   process.stdout.write(`\n${rows.join('\n')}\n`);
   if (existsSync(timeFile)) {
-    // The profiler samples only the threads that run JavaScript; the rest of the CPU went to
-    // V8's optimizing compiler and garbage collector helpers, and Node's own threads.
+    // All threads, V8's optimizing compiler and garbage collector helpers too, which the
+    // profiler does not sample (its samples count wall time while a thread runs JavaScript).
     const cpu = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').reduce((a, b) => a + Number(b), 0);
-    process.stdout.write(`\nCPU of the whole process: ${cpu.toFixed(2)} s; outside the threads that run JavaScript (V8's optimizing compiler and garbage collector helpers, mostly): ${Math.max(0, cpu - busy / 1000).toFixed(2)} s\n`);
+    process.stdout.write(`\nCPU of the whole process, every thread: ${cpu.toFixed(2)} s in ${wall.toFixed(2)} s\n`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
