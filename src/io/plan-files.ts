@@ -184,7 +184,10 @@ export class Planner {
     this.parser.delete();
   }
 
-  /** Plans the next files of the queue in this thread, as one of the pool. */
+  /**
+   * Plans the next files of the queue in this thread (all of a small tree, or its share beside
+   * the workers); those that need the parser before it is loaded wait for it in needParser.
+   */
   private planBatchHere(): void {
     const end = Math.min(this.queue.length, this.next + HERE_BATCH);
     for (; this.next < end; this.next++) {
@@ -260,22 +263,12 @@ export class Planner {
   }
 
   private async planHere(onProgress: (done: number) => void): Promise<FileOutcome[]> {
-    const paths = this.queue;
-    // The files that need the parser wait for it, planned last.
-    for (let i = 0; i < paths.length; i++) {
-      const r = planFile(this.job.root, paths[i], null, this.job.withPatch, this.job.prefix, this.job.kernelTree, this.reader);
-      if (r === NEEDS_PARSER) {
-        this.parser.start();
-        this.needParser.push(paths[i]);
-      } else {
-        if (r) this.out.push(r);
-        this.done++;
-      }
-      if (i % BATCH === BATCH - 1) {
-        onProgress(this.done);
-        // Let the progress bar draw.
-        await new Promise((r) => setImmediate(r));
-      }
+    // Files that need the parser before it is loaded are planned last, once it is.
+    while (this.next < this.queue.length) {
+      this.planBatchHere();
+      onProgress(this.done);
+      // Let the progress bar draw.
+      await new Promise((r) => setImmediate(r));
     }
     if (this.needParser.length > 0) await this.parser.get();
     for (const path of this.needParser.splice(0)) this.planWithParser(path);
