@@ -120,7 +120,7 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
   // workers send their files back; they matter only if the runtime is the kernel's.
   const makefiles = new KbuildMakefileReader(root);
   const planner = new Planner({ root, withPatch: o.dryRun, prefix: patchPrefix(ctx.cwd, root), kernelTree: tree }, o.jobs,
-    (outcomes) => makefiles.add(renamedIn(outcomes)));
+    (outcomes) => makefiles.add(renamedIn(outcomes)), tree && scope === '');
   try {
     return await planAndCommit(where, o, ctx, started, planner, { stored, previous, folders, resumed, buildFiles, samePointer, excludes, under, skip, makefiles });
   } finally {

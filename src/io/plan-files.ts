@@ -142,8 +142,11 @@ export class Planner {
   constructor(
     private readonly job: Omit<FileJob, 'paths'>, jobs?: number,
     private readonly onOutcomes: (outcomes: readonly FileOutcome[]) => void = () => {},
+    /** Start the workers now, before the scan finds a file: the tree is known to be large. */
+    large = false,
   ) {
     this.jobs = Math.max(1, jobs ?? availableParallelism());
+    if (large && this.jobs >= 2) this.start();
   }
 
   /** One more file to plan (its path relative to the job's root). */
