@@ -72,16 +72,20 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
     }
     for (const entry of entries) {
       const name = entry.name;
+      // Only folders and C files matter: the path of anything else (most of a kernel tree's
+      // 84,000 names) is not made.
+      const folder = entry.isDirectory();
+      if (!folder && !isCName(name)) continue;
       const path = rel ? `${rel}/${name}` : name;
       if (excluded(path) || skip.has(path)) continue;
       // A name that is not UTF-8 comes back with U+FFFD and cannot be opened by it.
       if (name.includes('\uFFFD')) {
-        if (isCName(name) || entry.isDirectory()) badNames.push(path);
+        badNames.push(path);
         continue;
       }
-      if (entry.isDirectory()) {
+      if (folder) {
         if (name.charCodeAt(0) !== 46 /* . */ && !BUILD_OUTPUT_DIRS.has(name)) subdirs.push(path);
-      } else if (isCName(name) && !name.endsWith('.mod.c')) {
+      } else if (!name.endsWith('.mod.c')) {
         if (entry.isFile()) {
           cFiles.push(path);
           onFile?.(path);
