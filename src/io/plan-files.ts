@@ -136,8 +136,9 @@ export class Planner {
   private readonly jobs: number;
 
   /**
-   * `onOutcomes` hears of the workers' outcomes as they arrive, while they still plan (the
-   * outcomes of the files planned in this thread are only returned).
+   * `onOutcomes` hears of the outcomes as they come while the workers plan: the workers' and,
+   * beside them, this thread's (its work then overlaps theirs, not the end of the run). A small
+   * tree's outcomes are only returned.
    */
   constructor(
     private readonly job: Omit<FileJob, 'paths'>, jobs?: number,
@@ -193,6 +194,7 @@ export class Planner {
    */
   private planBatchHere(): void {
     const end = Math.min(this.queue.length, this.next + HERE_BATCH);
+    const first = this.out.length;
     for (; this.next < end; this.next++) {
       const path = this.queue[this.next];
       const r = planFile(this.job.root, path, this.parser.parser, this.job.withPatch, this.job.prefix, this.job.kernelTree, this.reader);
@@ -204,11 +206,15 @@ export class Planner {
       if (r) this.out.push(r);
       this.done++;
     }
+    if (this.pool && this.out.length > first) this.onOutcomes(this.out.slice(first));
   }
 
   private planWithParser(path: string): void {
     const r = planFile(this.job.root, path, this.parser.parser, this.job.withPatch, this.job.prefix, this.job.kernelTree, this.reader);
-    if (r && r !== NEEDS_PARSER) this.out.push(r);
+    if (r && r !== NEEDS_PARSER) {
+      this.out.push(r);
+      if (this.pool) this.onOutcomes([r]);
+    }
     this.done++;
   }
 
