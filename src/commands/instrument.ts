@@ -117,7 +117,8 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
   // The C files are planned as the scan finds them: read, prefiltered by bytes, parsed only
   // where they mention memcpy and the tokens cannot tell.
   // The makefiles of the folders with calls to rename are read (and their rules with them) as the
-  // workers send their files back; they matter only if the runtime is the kernel's.
+  // files are planned beside the workers; they matter only if the runtime is the kernel's. A
+  // whole kernel tree starts its workers at once: its 55,000 files are sure to need them.
   const makefiles = new KbuildMakefileReader(root);
   const planner = new Planner({ root, withPatch: o.dryRun, prefix: patchPrefix(ctx.cwd, root), kernelTree: tree }, o.jobs,
     (outcomes) => makefiles.add(renamedIn(outcomes)), tree && scope === '');
