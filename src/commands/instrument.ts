@@ -25,6 +25,7 @@ import { instrumentSummary } from '../render/summary.js';
 import { committed, refuseBlocked } from './committed.js';
 import { checkOutputFiles, emitChange, patchPrefix, type OutputOptions } from './output.js';
 import { progressReporter } from './progress.js';
+import { now } from './clock.js';
 
 export interface InstrumentOptions extends OutputOptions {
   readonly dir: string;
@@ -55,7 +56,7 @@ export interface Where {
 
 /** A run that writes holds the lock of its root: the folder, or the kernel tree (see io/lock.ts). */
 export async function runInstrument(o: InstrumentOptions, ctx: Context): Promise<ExitCodeValue> {
-  const started = performance.now();
+  const started = now();
   const dir = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
   const where = await placementOf(dir, o.dir, o.kernelTree);
   if (where.placement === 'kernel-tree' && o.target === 'user') {

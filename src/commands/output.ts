@@ -64,7 +64,7 @@ export async function emitChange<R extends { seconds: number; dir: string }>(
       ctx.stdout.write(Buffer.from(shown, 'latin1'));
     }
   }
-  const done = { ...report, seconds: (performance.now() - started) / 1000 };
+  const done = { ...report, seconds: (now() - started) / 1000 };
   if (o.jsonFile !== undefined) await writeFile(resolve(ctx.cwd, o.jsonFile), JSON.stringify(done, null, 2) + '\n');
   if (o.json) ctx.stdout.write(JSON.stringify(done, null, 2) + '\n');
   else ctx.stderr.write(summary(done, shellQuote));
@@ -91,6 +91,7 @@ async function checkOutputFile(ctx: Context, dir: string, file: string): Promise
 }
 
 import { shellQuote } from '../core/next-steps.js';
+import { now } from './clock.js';
 export { shellQuote };
 
 export type { FileTexts } from '../core/plan.js';

@@ -2,6 +2,7 @@
 // terminal and only once the run has lasted over a second: a bar with the phase, the percentage,
 // the count and the time left. Never on a pipe.
 import type { Context } from '../cli/context.js';
+import { now } from './clock.js';
 
 export interface Progress {
   /** A new phase of `total` steps (files). */
@@ -23,7 +24,7 @@ export function progressReporter(ctx: Context): Progress {
   if (ctx.stderr.isTTY !== true) return NONE;
   // MEMCPY_DEBUG_PROGRESS_AFTER_MS: when the bar may appear (tests show it at once).
   const after = Number(ctx.env.MEMCPY_DEBUG_PROGRESS_AFTER_MS ?? 1000);
-  const started = performance.now();
+  const started = now();
   let bar: Bar | null = null;
   let loading: Promise<unknown> | null = null;
   let stopped = false;
@@ -31,7 +32,7 @@ export function progressReporter(ctx: Context): Progress {
   let total = 0;
   let value = 0;
   const show = () => {
-    if (bar || loading || stopped || performance.now() - started < after) return;
+    if (bar || loading || stopped || now() - started < after) return;
     // Loaded only when shown: most runs (pipes, CI, scripts, small trees) never draw a bar.
     loading = import('cli-progress').then(({ default: cliProgress }) => {
       if (stopped) return;

@@ -27,6 +27,7 @@ import { kernelTreeOf } from '../io/kernel-tree.js';
 import { TREE_CREATED, TREE_FILES } from '../core/kernel/tree-runtime.js';
 import { checkOutputFiles, emitChange, type FileTexts, type OutputOptions } from './output.js';
 import { progressReporter, type Progress } from './progress.js';
+import { now } from './clock.js';
 
 export interface RevertOptions extends OutputOptions {
   readonly dir: string;
@@ -48,7 +49,7 @@ interface Planned {
  * whose manifest records the folder.
  */
 export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCodeValue> {
-  const started = performance.now();
+  const started = now();
   const dir = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
   const tree = (await readManifest(dir).catch(() => null)) ? null : await kernelTreeOf(dir);
   const inTree = tree && tree.rel !== '' && (await readManifest(tree.top))?.options.placement === 'kernel-tree' ? tree : null;
