@@ -98,11 +98,13 @@ export interface InstrumentOptions {
   readonly bytes?: Uint8Array;
   /** False for a dry run: its plan is never committed, so its hashes are not computed. */
   readonly hashes?: boolean;
+  /** Where memcpy first appears in the text, when known: the text before it is not searched. */
+  readonly from?: number;
 }
 
 export function instrumentFile(path: string, text: string, parser: CParser | null, options: InstrumentOptions = {}): InstrumentedFile {
-  const { kernelTree = false, bytes, hashes = true } = options;
-  const plan = planCFile(text, parser, includeOf(path, kernelTree));
+  const { kernelTree = false, bytes, hashes = true, from = 0 } = options;
+  const plan = planCFile(text, parser, includeOf(path, kernelTree), from);
   const counts: Partial<Record<SiteKind, number>> = {};
   const notes: SiteNote[] = [];
   const lines = new Lines(text);

@@ -79,12 +79,13 @@ export function planFile(
   } catch (e) {
     return { path, problem: `cannot read: ${(e as Error).message}` };
   }
-  if (bytes.indexOf('memcpy') < 0) return null;
+  const from = bytes.indexOf('memcpy');
+  if (from < 0) return null;
   if (bytes.indexOf(0) >= 0) return { path, problem: 'not a text file (it holds NUL bytes)' };
   const text = bytes.toString('latin1');
   let result;
   try {
-    result = instrumentFile(path, text, parser, { kernelTree, bytes, hashes: !withPatch });
+    result = instrumentFile(path, text, parser, { kernelTree, bytes, hashes: !withPatch, from });
   } catch (e) {
     if (e instanceof ParseError) return { path, problem: `cannot parse: ${e.message}` };
     if (e instanceof ParserNeeded) return NEEDS_PARSER;

@@ -12,10 +12,11 @@ import { isPlainCall, macroSiteKind, type BodyCache, type MacroCache } from './p
 
 /**
  * With `fastPath` false every site is given to the parser: the oracle the fast path is tested
- * against. Without a parser (not loaded yet), a file that needs one throws ParserNeeded.
+ * against. Without a parser (not loaded yet), a file that needs one throws ParserNeeded. `from`:
+ * no occurrence of `name` is before it.
  */
-export function locateSites(text: string, given: Layout, parser: CParser | null, name = 'memcpy', fastPath = true): Site[] {
-  const starts = wordsOf(text, name);
+export function locateSites(text: string, given: Layout, parser: CParser | null, name = 'memcpy', fastPath = true, from = 0): Site[] {
+  const starts = wordsOf(text, name, from);
   if (starts.length === 0) return [];
   // Braces that balance only in the first branch of each #if: the items that branch gives (a
   // whole-file parse of these files took three quarters of all parsing in Linux).
@@ -70,9 +71,9 @@ function parseAndClassify(text: string, start: number, end: number, starts: read
 }
 
 /** Where `name` stands as a whole word (not in `__memcpy`, `memcpy_toio`). */
-function wordsOf(text: string, name: string): number[] {
+function wordsOf(text: string, name: string, from: number): number[] {
   const out: number[] = [];
-  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+  for (let at = text.indexOf(name, from); at >= 0; at = text.indexOf(name, at + 1)) {
     if (!isIdentCharAt(text, at - 1) && !isIdentCharAt(text, at + name.length)) out.push(at);
   }
   return out;

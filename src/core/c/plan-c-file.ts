@@ -27,32 +27,35 @@ export const TREE_HEADER = '<linux/memcpy_debug.h>';
 /**
  * Plans the memcpy → memcpy_debug renames in `text`, and the `#include <header>` that makes
  * `memcpy_debug` visible. `header` is `"memcpy_debug.h"` relative to the file's folder
- * (`"../memcpy_debug.h"` one folder down), or TREE_HEADER.
+ * (`"../memcpy_debug.h"` one folder down), or TREE_HEADER. `from`: where memcpy first appears,
+ * when known (the text before it is not searched again).
  */
-export function planCFile(text: string, parser: CParser | null, header: string): CFilePlan {
+export function planCFile(text: string, parser: CParser | null, header: string, from = 0): CFilePlan {
   const layout = layoutOf(text);
-  const found = locateSites(text, layout, parser, 'memcpy');
-  const holders = found.map((s) => holderOf(text, layout, s.start));
-  // Calls in functions that must not call out stay plain memcpy.
-  const sites = found.map((s, i) =>
-    s.rename && (s.kind === 'call' || s.kind === 'unparsed-call') && holders[i].uninstrumented ? { ...s, kind: 'noinstr' as const, rename: false } : s);
-  const renames = sites.filter((s) => s.rename);
-  const edits: Edit[] = renames.map((s) => ({
-    start: s.start,
-    end: s.start + 'memcpy'.length,
-    text: DEBUG_NAME,
-    reason: s.kind,
-  }));
-  const includeAdded = renames.length > 0 && !includesHeader(text, layout);
+  const sites: Site[] = [];
+  const holders: (string | null)[] = [];
+  const edits: Edit[] = [];
+  // One loop, not a chain of map and filter: each closure would be compiled on its own, in
+  // each thread that plans.
+  for (const found of locateSites(text, layout, parser, 'memcpy', true, from)) {
+    const holder = holderOf(text, layout, found.start);
+    // Calls in functions that must not call out stay plain memcpy.
+    const s: Site = found.rename && (found.kind === 'call' || found.kind === 'unparsed-call') && holder.uninstrumented
+      ? { ...found, kind: 'noinstr', rename: false } : found;
+    sites.push(s);
+    holders.push(holder.name);
+    if (s.rename) edits.push({ start: s.start, end: s.start + 'memcpy'.length, text: DEBUG_NAME, reason: s.kind });
+  }
+  const includeAdded = edits.length > 0 && !includesHeader(text, layout);
   if (includeAdded) {
-    const at = includePoint(text, layout, renames[0].start);
+    const at = includePoint(text, layout, edits[0].start);
     const eol = lineEnding(text);
     const line = `#include ${header}`;
     // At the end of a file without a final newline the new line must not add one either.
     const insert = at === text.length && !text.endsWith('\n') && at > 0 ? eol + line : line + eol;
     edits.push({ start: at, end: at, text: insert, reason: 'include' });
   }
-  return { sites, edits, includeAdded, holders: holders.map((h) => h.name), layout };
+  return { sites, edits, includeAdded, holders, layout };
 }
 /**
  * True if the file already includes memcpy_debug.h, by any relative path, or
