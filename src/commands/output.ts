@@ -7,6 +7,7 @@ import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
 import { byPath, type FileTexts } from '../core/plan.js';
 import { colourPatch, filePatch, renderDiffstat, statsOfChanges } from '../render/patch.js';
 import type { FileChange } from '../core/plan.js';
+import { now } from './clock.js';
 
 export interface OutputOptions {
   /** Show the change as a patch and write nothing. */
@@ -91,7 +92,6 @@ async function checkOutputFile(ctx: Context, dir: string, file: string): Promise
 }
 
 import { shellQuote } from '../core/next-steps.js';
-import { now } from './clock.js';
 export { shellQuote };
 
 export type { FileTexts } from '../core/plan.js';
