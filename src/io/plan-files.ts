@@ -195,7 +195,7 @@ export class Planner {
    */
   private planBatchHere(): void {
     const end = Math.min(this.queue.length, this.next + HERE_BATCH);
-    const first = this.out.length;
+    const outcomes: FileOutcome[] = [];
     for (; this.next < end; this.next++) {
       const path = this.queue[this.next];
       const r = planFile(this.job.root, path, this.parser.parser, this.job.withPatch, this.job.prefix, this.job.kernelTree, this.reader);
@@ -204,19 +204,22 @@ export class Planner {
         this.needParser.push(path);
         continue;
       }
-      if (r) this.out.push(r);
+      if (r) outcomes.push(r);
       this.done++;
     }
-    if (this.pool && this.out.length > first) this.onOutcomes(this.out.slice(first));
+    this.keep(outcomes);
   }
 
   private planWithParser(path: string): void {
     const r = planFile(this.job.root, path, this.parser.parser, this.job.withPatch, this.job.prefix, this.job.kernelTree, this.reader);
-    if (r && r !== NEEDS_PARSER) {
-      this.out.push(r);
-      if (this.pool) this.onOutcomes([r]);
-    }
+    if (r && r !== NEEDS_PARSER) this.keep([r]);
     this.done++;
+  }
+
+  /** Keeps outcomes, this thread's or a worker's; while workers plan, onOutcomes hears of them. */
+  private keep(outcomes: readonly FileOutcome[]): void {
+    for (const r of outcomes) this.out.push(r);
+    if (this.pool && outcomes.length > 0) this.onOutcomes(outcomes);
   }
 
   private start(): void {
@@ -225,7 +228,6 @@ export class Planner {
       const worker = new Worker(url);
       const slot = { worker, busy: 0 };
       worker.on('message', ({ outcomes, files, needParser }: BatchResult) => {
-        for (const r of outcomes) this.out.push(r);
         this.done += files - needParser.length;
         slot.busy -= files;
         if (needParser.length > 0 && !this.parser.parser) {
@@ -236,7 +238,7 @@ export class Planner {
         }
         for (const p of needParser) this.needParser.push(p);
         try {
-          this.onOutcomes(outcomes);
+          this.keep(outcomes);
         } catch (e) {
           this.failed = e as Error;
         }
