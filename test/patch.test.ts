@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { structuredPatch } from 'diff';
 import { applyEdits, regionsOf, type Edit } from '../src/core/edit.js';
-import { hunksOf } from '../src/render/patch.js';
+import { filePatch, hunksOf } from '../src/render/patch.js';
 import { prng } from './helpers/prng.js';
 
 test('hunks from regions equal jsdiff hunks', () => {
@@ -32,5 +32,9 @@ test('hunks from regions equal jsdiff hunks', () => {
     const after = applyEdits(text, edits);
     const expected = structuredPatch('a', 'b', text, after, undefined, undefined, { context: 3 }).hunks;
     assert.deepEqual(hunksOf(text, after, regionsOf(text, edits)), expected, `seed ${seed}`);
+    // The patch written from the regions is the one jsdiff formats from the two texts,
+    // headers and hunk headings included.
+    const name = seed % 2 ? `drivers/x${seed}.c` : `fs/x${seed}.h`;
+    assert.equal(filePatch(name, text, { endsWithEol: after.endsWith('\n') }, regionsOf(text, edits)), filePatch(name, text, after), `seed ${seed}`);
   }
 });

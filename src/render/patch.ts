@@ -23,6 +23,9 @@ export function filePatch(name: string, before: string | null, after: AfterText 
   const path = prefix + name;
   const old = before === null ? null : new LineAccess(beforeLines ?? new Lines(before));
   if (after !== null && typeof after !== 'string' && !(regions && old)) throw new Error('a patch without the new text needs the regions');
+  // Most patches: a changed file whose name git prints as it is. Written here in one go, as
+  // jsdiff's formatPatch and the headings would give it (a test holds the two together).
+  if (regions && old && after !== null && PLAIN_NAME.test(path)) return modifyPatch(path, hunksOf(old, after, regions), old);
   const p: StructuredPatch = regions && old && after !== null
     ? { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks: hunksOf(old, after, regions) }
     : structuredPatch(`a/${path}`, `b/${path}`, before ?? '', (after as string | null) ?? '', undefined, undefined, { context: CONTEXT_LINES });
@@ -48,13 +51,34 @@ export function filePatch(name: string, before: string | null, after: AfterText 
  * that starts with a letter, '_' or '$' (git's default, which fits C: the function's first line).
  */
 function withHunkHeadings(patch: string, old: LineAccess): string {
-  return patch.replace(/^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@$/gm, (header, start: string) => {
-    for (let i = Number(start) - 2; i >= 0; i--) {
-      const line = old.at(i);
-      if (/^[A-Za-z_$]/.test(line)) return `${header} ${line.replace(/\s+$/, '').slice(0, 80)}`;
-    }
-    return header;
-  });
+  return patch.replace(/^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@$/gm, (header, start: string) => header + headingAt(old, Number(start)));
+}
+
+/** What follows the hunk header of a hunk whose old lines start at `start` (1-based): ` heading` or nothing. */
+function headingAt(old: LineAccess, start: number): string {
+  for (let i = start - 2; i >= 0; i--) {
+    const line = old.at(i);
+    if (/^[A-Za-z_$]/.test(line)) return ` ${line.replace(/\s+$/, '').slice(0, 80)}`;
+  }
+  return '';
+}
+
+/** A name git and jsdiff print unquoted, with no tab after it: printable ASCII but space, `"` and `\\`. */
+const PLAIN_NAME = /^[!#-[\]-~]+$/;
+
+/** The git patch of a changed file with a plain name: formatPatch's layout, hunk headings and all. */
+function modifyPatch(path: string, hunks: readonly StructuredPatchHunk[], old: LineAccess): string {
+  let text = `diff --git a/${path} b/${path}\n`;
+  // As git, jsdiff writes no ---/+++ lines for a patch without hunks.
+  if (hunks.length === 0) return text;
+  text += `--- a/${path}\n+++ b/${path}\n`;
+  for (const h of hunks) {
+    // The unified format's quirk: a hunk of no lines names the line before it.
+    const oldStart = h.oldLines === 0 ? h.oldStart - 1 : h.oldStart;
+    const newStart = h.newLines === 0 ? h.newStart - 1 : h.newStart;
+    text += `@@ -${oldStart},${h.oldLines} +${newStart},${h.newLines} @@${headingAt(old, oldStart)}\n${h.lines.join('\n')}\n`;
+  }
+  return text;
 }
 
 const NO_EOL = '\\ No newline at end of file';

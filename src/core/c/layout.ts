@@ -132,21 +132,24 @@ export function layoutOf(text: string, firstBranches = false): Layout {
       literals.push(i, (i = literalEnd(text, i, c)));
       continue;
     }
-    if (skipping > 0 && (c === 123 || c === 125 || c === 59)) {
-      i++;
-      continue;
-    }
+    // A brace or `;` in a branch past the first is not counted. The test comes after the
+    // character's, so that every compare here runs in every file: one first met in the rare
+    // file that needs first branches would throw the compiled loop away (in each thread).
     if (c === 123 /* { */) {
-      if (depth === 0) opens.push(i);
-      depth++;
-    } else if (c === 125 /* } */) {
-      depth--;
-      if (depth < 0) {
-        balanced = false;
-        depth = 0;
+      if (skipping === 0) {
+        if (depth === 0) opens.push(i);
+        depth++;
       }
-      if (depth === 0) boundaries.push(i + 1);
-    } else if (c === 59 /* ; */ && depth === 0) boundaries.push(i + 1);
+    } else if (c === 125 /* } */) {
+      if (skipping === 0) {
+        depth--;
+        if (depth < 0) {
+          balanced = false;
+          depth = 0;
+        }
+        if (depth === 0) boundaries.push(i + 1);
+      }
+    } else if (c === 59 /* ; */ && depth === 0 && skipping === 0) boundaries.push(i + 1);
     i++;
   }
   if (depth !== 0) balanced = false;
