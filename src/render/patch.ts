@@ -68,17 +68,19 @@ const PLAIN_NAME = /^[!#-[\]-~]+$/;
 
 /** The git patch of a changed file with a plain name: formatPatch's layout, hunk headings and all. */
 function modifyPatch(path: string, hunks: readonly StructuredPatchHunk[], old: LineAccess): string {
-  let text = `diff --git a/${path} b/${path}\n`;
+  const out = [`diff --git a/${path} b/${path}`];
   // As git, jsdiff writes no ---/+++ lines for a patch without hunks.
-  if (hunks.length === 0) return text;
-  text += `--- a/${path}\n+++ b/${path}\n`;
+  if (hunks.length > 0) out.push(`--- a/${path}`, `+++ b/${path}`);
   for (const h of hunks) {
     // The unified format's quirk: a hunk of no lines names the line before it.
     const oldStart = h.oldLines === 0 ? h.oldStart - 1 : h.oldStart;
     const newStart = h.newLines === 0 ? h.newStart - 1 : h.newStart;
-    text += `@@ -${oldStart},${h.oldLines} +${newStart},${h.newLines} @@${headingAt(old, oldStart)}\n${h.lines.join('\n')}\n`;
+    out.push(`@@ -${oldStart},${h.oldLines} +${newStart},${h.newLines} @@${headingAt(old, oldStart)}`);
+    for (const l of h.lines) out.push(l);
   }
-  return text;
+  // Joined, the patch is one string of its own: pieces of the file's text (a heading is a
+  // slice of it) would keep the whole text alive as long as the patch.
+  return `${out.join('\n')}\n`;
 }
 
 const NO_EOL = '\\ No newline at end of file';
