@@ -21,12 +21,12 @@ export class EditConflictError extends Error {
   }
 }
 
+const byPosition = (x: Edit, y: Edit): number => x.start - y.start || x.end - y.end;
+
 /** Sorts edits by position; equal insertions keep plan order. Overlap is an error, never a skip. */
 export function sortEdits(edits: readonly Edit[]): Edit[] {
-  const sorted = edits
-    .map((e, i) => ({ e, i }))
-    .sort((x, y) => x.e.start - y.e.start || x.e.end - y.e.end || x.i - y.i)
-    .map((x) => x.e);
+  // Array.prototype.sort is stable (ES2019): equal edits stay in the order they came.
+  const sorted = edits.slice().sort(byPosition);
   for (let k = 1; k < sorted.length; k++) {
     // Touching ranges are fine: start === previous end does not overlap.
     if (sorted[k].start < sorted[k - 1].end) throw new EditConflictError(sorted[k - 1], sorted[k]);

@@ -2,7 +2,7 @@
 // renders it, apply writes it, the manifest records it; nothing else decides what changes.
 import { createHash } from 'node:crypto';
 import { applyEdits, regionsOf, sortEdits, type Edit, type Region } from './edit.js';
-import type { Lines } from './lines.js';
+import { Lines } from './lines.js';
 
 /** A file changed in place: `edits` on the text whose hash is `beforeSha`. */
 export interface ModifyChange {
@@ -68,7 +68,7 @@ export function changeOf(path: string, text: string, edits: readonly Edit[], o: 
   const hashes = o.hashes ?? true;
   const beforeSha = !hashes ? '' : o.beforeSha ?? (o.bytes ? sha256Bytes(o.bytes) : sha256(text));
   const afterSha = !hashes ? '' : o.afterSha ?? (o.bytes ? sha256Edited(o.bytes, edits) : sha256(after ?? applyEdits(text, edits)));
-  return { kind: 'modify', path, beforeSha, afterSha, edits, regions: regionsOf(text, edits, o.lines) };
+  return { kind: 'modify', path, beforeSha, afterSha, edits, regions: regionsOf(text, edits, o.lines ?? new Lines(text)) };
 }
 
 /** SHA-256 of bytes. */
