@@ -101,6 +101,19 @@ describe('site classification', () => {
     assert.deepEqual(planCFile(src, null, '"memcpy_debug.h"').sites.map((s) => s.kind), ['call']);
   });
 
+  test('the dead first branch of an #if 0 is not counted: the branch after it is', () => {
+    // As drivers/atm/iphase.c: old code kept under #if 0 opens a brace it never closes.
+    const src = 'void f(int a)\n{\n#if 0 /* old */\n\tif (a) {\n#endif\n\tmemcpy(d, s, 1);\n#if 0\n\tif (a) {\n#else\n\tif (!a) {\n#endif\n\t\tmemcpy(d, s, 2);\n\t}\n}\n';
+    assert.equal(layoutOf(src).balanced, false);
+    const first = layoutOf(src, true);
+    assert.equal(first.balanced, true);
+    assert.deepEqual(first.opens, [src.indexOf('{')]);
+    assert.deepEqual(kinds(src), ['call', 'call']);
+    assert.deepEqual(planCFile(src, null, '"memcpy_debug.h"').sites.map((s) => s.kind), ['call', 'call']);
+    // `#if 00`, `#if 0x0` or `#if 0 && X` are not taken for dead: their first branch counts.
+    assert.equal(layoutOf(src.replace('#if 0 /* old */', '#if 0 && X'), true).balanced, false);
+  });
+
   test('a file whose braces balance in no way is parsed whole, with the same verdicts', () => {
     const src = 'void f(int a)\n#ifdef X\n{ if (a) {\n#else\n{ if (!a) {\n#endif\n\tmemcpy(d, s, 1);\n} } }\n';
     assert.equal(layoutOf(src).balanced, false);

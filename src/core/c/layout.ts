@@ -48,7 +48,8 @@ const isBlank = (c: number) => c === 32 || c === 9 || c === 13 || c === 12 || c 
 /**
  * With `firstBranches`, the braces and `;` of an #elif or #else branch are not counted: the
  * structure is the one the first branch of each conditional gives, which balances in most files
- * whose braces do not (`#ifdef A` `if (a) {` `#else` `if (b) {` `#endif`).
+ * whose braces do not (`#ifdef A` `if (a) {` `#else` `if (b) {` `#endif`). The first branch of
+ * an `#if 0` is dead code (old code kept, often broken): the branch after it counts instead.
  */
 export function layoutOf(text: string, firstBranches = false): Layout {
   const directives: Directive[] = [];
@@ -123,7 +124,7 @@ export function layoutOf(text: string, firstBranches = false): Layout {
       else if (name === 'endif') at = ifDepth = Math.max(0, ifDepth - 1);
       else if (branches) at = Math.max(0, ifDepth - 1);
       directives.push({ start, end, name, braceDepth: depth, ifDepth: at });
-      skipping = branchesPast(pastFirst, name, conditional, branches, skipping);
+      skipping = branchesPast(pastFirst, name, conditional, branches, skipping, text, DIRECTIVE_NAME.lastIndex);
       if (depth === 0) boundaries.push(end);
       i = end;
       continue;
@@ -158,20 +159,39 @@ export function layoutOf(text: string, firstBranches = false): Layout {
 }
 
 /**
- * How many open conditionals are past their first branch after directive `name`, tracked in
- * `pastFirst` (null: not tracked). Out of layoutOf, and called for every directive: the
- * compiler's code for the loop then stays valid when the first file that needs it comes.
+ * How many open conditionals skip the branch that follows directive `name`, tracked in
+ * `pastFirst` (null: not tracked), one entry for each: 0 in its first branch, 1 past it, 2 in
+ * the dead first branch of an `#if 0`, whose next branch is the one taken (`at`: just past the
+ * directive's name). Out of layoutOf, and called for every directive: the compiler's code for
+ * the loop then stays valid when the first file that needs it comes.
  */
-function branchesPast(pastFirst: number[] | null, name: string, conditional: boolean, branches: boolean, skipping: number): number {
+function branchesPast(
+  pastFirst: number[] | null, name: string, conditional: boolean, branches: boolean, skipping: number, text: string, at: number,
+): number {
   if (!pastFirst) return 0;
-  if (conditional) pastFirst.push(0);
-  else if (name === 'endif') return skipping - (pastFirst.pop() ?? 0);
-  else if (branches && pastFirst.length > 0 && pastFirst[pastFirst.length - 1] === 0) {
-    pastFirst[pastFirst.length - 1] = 1;
-    return skipping + 1;
+  if (conditional) {
+    IF_ZERO.lastIndex = at;
+    const dead = name === 'if' && IF_ZERO.test(text);
+    pastFirst.push(dead ? 2 : 0);
+    return dead ? skipping + 1 : skipping;
+  }
+  if (name === 'endif') return skipping - ((pastFirst.pop() ?? 0) > 0 ? 1 : 0);
+  if (branches && pastFirst.length > 0) {
+    const top = pastFirst[pastFirst.length - 1];
+    if (top === 0) {
+      pastFirst[pastFirst.length - 1] = 1;
+      return skipping + 1;
+    }
+    if (top === 2) {
+      pastFirst[pastFirst.length - 1] = 0;
+      return skipping - 1;
+    }
   }
   return skipping;
 }
+
+/** `#if 0`, after the name: the condition is 0 and nothing else but a comment. */
+const IF_ZERO = /[ \t]+0[ \t]*(?:\/[*/]|\r?\n|$)/y;
 
 /** True at a backslash that continues its line. */
 const continues = (text: string, i: number): boolean =>
