@@ -61,7 +61,10 @@ export class FileReader {
         const got = readSync(fd, this.buffer, n, asked, null);
         if (got === 0) return this.buffer.subarray(0, n);
         n += got;
-        if (n === got && got < asked && wanted && !wanted(this.buffer.subarray(0, n))) return this.buffer.subarray(0, n);
+        if (n === got && got < asked && wanted) {
+          const bytes = this.buffer.subarray(0, n);
+          if (!wanted(bytes)) return bytes;
+        }
       }
     } finally {
       closeSync(fd);
