@@ -43,9 +43,10 @@ export class FileReader {
   private buffer = Buffer.allocUnsafe(1 << 20);
   /**
    * The file's bytes: a view of the buffer, valid until the next read. With `wanted`, a first
-   * read shorter than asked for is taken as the whole file when `wanted` says no to it: the
-   * read that would confirm the end (a third of the system calls for a file) is saved for
-   * the files that go on to be planned, which are read to their end as every file is without it.
+   * read shorter than asked for (a regular file's read comes back short only at its end) is
+   * taken as the whole file when `wanted` says no to it: the read that would confirm the end,
+   * one of the four system calls a file takes, is made only for the files that go on to be
+   * planned, which are read to their end as every file is without `wanted`.
    */
   read(path: string, wanted?: (bytes: Buffer) => boolean): Buffer {
     const fd = openSync(path, 'r');
