@@ -35,7 +35,7 @@ const KINDS: [string, RegExp][] = [
   ['tree-sitter parse', /tree_sitter|^ts_|^wasm-function|^GenericJSToWasmWrapper|^stack_|^dl(malloc|free|calloc)|^_tree_sitter|^descendantForIndex|^(parse|parseAndClassify)$/],
   ['classify and plan', /^(planCFile|locateSites|wordsOf|isPlainCall|isFunctionBody|declaresType|isWordOrSpace|macroSiteKind|readDefine|macroBodyOf|previousToken|classify\w*|holderOf|itemHead|nameIn|instrumentFile|includeSignals|includesHeader|includeLines|includePoint|includeGuard|planFile|planWithParser|planBatchHere|ownString|site|tokenize|inRanges|rangeAt|rangeStart|itemAround|directiveAt|lastAtOrBefore|firstAtOrAfter|lineOf|findPast|RegExp: .*)$/],
   ['Kbuild makefiles', /^(folderRules|makeLines|stripComment|isRuleLine|assignments|words|objectStems|stemPattern|expand)$/],
-  ['the patch and regions', /^(filePatch|hunksOf|withHunkHeadings|linesOf|has|isLast|at|formatPatch|regionsOf\d?|applyEdits|sortEdits|modifyChange|countNewlines|context)$/],
+  ['the patch and regions', /^(filePatch|hunksOf|modifyPatch|headingAt|withHunkHeadings|linesOf|has|isLast|at|formatPatch|regionsOf\d?|applyEdits|sortEdits|modifyChange|countNewlines|context)$/],
   ['hashing', /^(update|digest|sha256\w*|Hash)$/],
   ['messages between threads', /^(postMessage|emit|feed|deserialize|serialize)$/],
   ['start-up (compiling modules)', /^(compileSourceTextModule|compileForInternalLoader|loadAndTranslate|#translate|moduleStrategy|requireBuiltin|__init|instantiate|initializeBinding)$/],
