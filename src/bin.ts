@@ -5,8 +5,8 @@ import v8 from 'node:v8';
 // results) and the default one is collected several times a second (12% of a fs/btrfs run).
 v8.setFlagsFromString('--max-semi-space-size=32');
 // And a young generation that starts large in the planning workers (their heaps are made after
-// this line; this thread's already is): a worker reads a file text after another, and from the
-// default start it was collected a hundred times on a whole kernel tree.
+// this line; this thread's already is): a worker makes one file's text after another, and from
+// the default start it was collected a hundred times on a whole kernel tree, now a third as often.
 v8.setFlagsFromString('--min-semi-space-size=16');
 // No inlining by the optimizing compiler (flags are the process's: the planning workers share
 // it). Its compilations run on threads beside the work and took about a third of a whole kernel

@@ -133,9 +133,9 @@ export function layoutOf(text: string, firstBranches = false): Layout {
       literals.push(i, (i = literalEnd(text, i, c)));
       continue;
     }
-    // A brace or `;` in a branch past the first is not counted. The test comes after the
-    // character's, so that every compare here runs in every file: one first met in the rare
-    // file that needs first branches would throw the compiled loop away (in each thread).
+    // A brace or `;` in a branch that is skipped (branchesPast) is not counted. The test comes
+    // after the character's, so that every compare here runs in every file: one first met in
+    // the rare file that needs first branches would throw the compiled loop away (in each thread).
     if (c === 123 /* { */) {
       if (skipping === 0) {
         if (depth === 0) opens.push(i);
