@@ -23,11 +23,12 @@ export function filePatch(name: string, before: string | null, after: AfterText 
   const path = prefix + name;
   const old = before === null ? null : new LineAccess(beforeLines ?? new Lines(before));
   if (after !== null && typeof after !== 'string' && !(regions && old)) throw new Error('a patch without the new text needs the regions');
+  const hunks = regions && old && after !== null ? hunksOf(old, after, regions) : null;
   // Most patches: a changed file whose name git prints as it is. Written here in one go, as
   // jsdiff's formatPatch and the headings would give it (a test holds the two together).
-  if (regions && old && after !== null && PLAIN_NAME.test(path)) return modifyPatch(path, hunksOf(old, after, regions), old);
-  const p: StructuredPatch = regions && old && after !== null
-    ? { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks: hunksOf(old, after, regions) }
+  if (hunks && old && PLAIN_NAME.test(path)) return modifyPatch(path, hunks, old);
+  const p: StructuredPatch = hunks
+    ? { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks }
     : structuredPatch(`a/${path}`, `b/${path}`, before ?? '', (after as string | null) ?? '', undefined, undefined, { context: CONTEXT_LINES });
   p.isGit = true;
   if (before === null) {
