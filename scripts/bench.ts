@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCParser } from '../src/core/c/parse-c.js';
+import { loadCParser } from '../src/io/assets.js';
 import { planCFile } from '../src/core/c/plan-c-file.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -248,7 +248,7 @@ async function compare(corpus: string, src: string, patches: Map<string, string>
   // Paths as each tool prints them: a/<path> (ours), <run folder>/<path> (spatch), <src>/<path> (diff).
   const strip = (p: string) => p.replace(/^a\//, '').replace(`${src}/`, '').replace(/^(btrfs|linux)-[^/]+\//, '');
   const ours = linesInPatch(patches.get('ours')!, strip);
-  const parser = await createCParser(readFileSync(join(REPO, 'node_modules/tree-sitter-c/tree-sitter-c.wasm')));
+  const parser = await loadCParser();
   const kindAt = new Map<string, string>();
   const kindOf = (key: string): string => {
     if (kindAt.has(key)) return kindAt.get(key)!;

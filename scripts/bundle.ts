@@ -1,8 +1,12 @@
-// Bundles the command line into two files (the CLI and its planning worker): Node then loads
-// two modules instead of some two hundred, which takes a third off every run's start-up.
-// web-tree-sitter stays outside: it finds its own wasm next to itself.
+// Bundles the command line into two files (the CLI and its planning worker), with every
+// dependency inside, and copies the parser's two wasm modules beside them: the installed
+// package then depends on nothing and builds nothing at install, and Node loads two modules
+// instead of some two hundred at each start.
 import { build } from 'esbuild';
+import { copyFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { WASM_FILES } from '../src/core/c/parse-c.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 await build({
@@ -14,10 +18,15 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  external: ['web-tree-sitter'],
   // See src/cli/string-width.cjs.
   alias: { 'string-width': './src/cli/string-width.cjs' },
   // CommonJS dependencies (cli-progress) call require(); give the ES module one.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// web-tree-sitter's runtime and tree-sitter-c's grammar (src/io/assets.ts loads them from here).
+const require = createRequire(import.meta.url);
+const [runtime, grammar] = WASM_FILES;
+copyFileSync(require.resolve(`web-tree-sitter/${runtime}`), `${repo}dist/bundle/${runtime}`);
+copyFileSync(require.resolve(`tree-sitter-c/${grammar}`), `${repo}dist/bundle/${grammar}`);

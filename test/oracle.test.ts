@@ -9,14 +9,15 @@ import { after, before, describe, test } from 'node:test';
 import { layoutOf } from '../src/core/c/layout.js';
 import { locateSites } from '../src/core/c/locate-sites.js';
 import { isPlainCall } from '../src/core/c/plain-call.js';
-import { createCParser, ParserNeeded, type CParser } from '../src/core/c/parse-c.js';
+import { ParserNeeded, type CParser } from '../src/core/c/parse-c.js';
+import { loadCParser } from '../src/io/assets.js';
 import type { Site, SiteKind } from '../src/core/c/find-sites.js';
-import { FIXTURES, REPO, removeTree, run, tempDir } from './helpers/cli.js';
+import { FIXTURES, removeTree, run, tempDir } from './helpers/cli.js';
 import { kernelSource, missing } from './helpers/toolchain.js';
 
 let parser: CParser;
 before(async () => {
-  parser = await createCParser(readFileSync(join(REPO, 'node_modules/tree-sitter-c/tree-sitter-c.wasm')));
+  parser = await loadCParser();
 });
 after(() => parser.delete());
 

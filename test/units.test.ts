@@ -1,8 +1,6 @@
 // The core's pieces on small inputs: the lexical layout, make's logical lines, the build-file
 // planners, edits and their undo, and site classification on snippets the fixtures do not hold.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { BuildFileError } from '../src/core/build/build-edit.js';
 import { makeLines } from '../src/core/build/make-lines.js';
@@ -11,14 +9,14 @@ import { planKbuild } from '../src/core/build/plan-kbuild.js';
 import { detectTarget, planBuild } from '../src/core/build/plan-build.js';
 import { includeSignals, instrumentFile } from '../src/core/instrument-file.js';
 import { layoutOf } from '../src/core/c/layout.js';
-import { createCParser, ParserNeeded, type CParser } from '../src/core/c/parse-c.js';
+import { ParserNeeded, type CParser } from '../src/core/c/parse-c.js';
+import { loadCParser } from '../src/io/assets.js';
 import { planCFile } from '../src/core/c/plan-c-file.js';
 import { applyEdits, EditConflictError, endsWithEolAfter, regionsOf, revertRegions, type Edit } from '../src/core/edit.js';
-import { REPO } from './helpers/cli.js';
 
 let parser: CParser;
 before(async () => {
-  parser = await createCParser(readFileSync(join(REPO, 'node_modules/tree-sitter-c/tree-sitter-c.wasm')));
+  parser = await loadCParser();
 });
 after(() => parser.delete());
 

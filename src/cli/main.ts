@@ -6,8 +6,9 @@ import { UnreadableError } from '../io/files.js';
 import { runReport } from '../commands/report.js';
 import { runRevert } from '../commands/revert.js';
 import { ON_OVERLAP, SAME_POINTER, type OnOverlap, type SamePointer, type Target } from '../core/runtime.js';
-import type { ColorMode, Context } from './context.js';
-import { ExitCode, formatError, ToolError, type ExitCodeValue } from './errors.js';
+import type { Context } from '../io/context.js';
+import type { ColorMode } from '../core/outputs.js';
+import { ExitCode, formatError, ToolError, type ExitCodeValue } from '../core/errors.js';
 
 class UsageError extends Error {}
 

@@ -1,31 +1,34 @@
 // `memcpy-debug instrument DIR`: load (the folder, its manifest, its files planned one by one),
 // plan (core/instrument-plan.ts, pure), commit (io/commit.ts), render (the patch or summary).
-import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES, type BuildFiles } from '../core/build/plan-build.js';
 import { chooseTarget, planInstrument, runtimePaths } from '../core/instrument-plan.js';
 import { holds, type Manifest, type TreeFolder } from '../core/manifest.js';
 import { byPath } from '../core/plan.js';
 import { shellQuote } from '../core/next-steps.js';
-import { RUNTIME_FILES, type OnOverlap, type Placement, type SamePointer, type Target } from '../core/runtime.js';
-import { TREE_CREATED } from '../core/kernel/tree-runtime.js';
-import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
-import type { Context } from '../cli/context.js';
+import { RUNTIME_FILES, TREE_CREATED, type OnOverlap, type Placement, type SamePointer, type Target } from '../core/runtime.js';
+import { ExitCode, ToolError, type ExitCodeValue } from '../core/errors.js';
+import type { Context } from '../io/context.js';
 import { loadTemplates, loadTreeTemplates, toolVersion } from '../io/assets.js';
 import { commit, removeTemps, writeManifest } from '../io/commit.js';
-import { readTextIfExists } from '../io/files.js';
+import { existingDir, readTextIfExists } from '../io/files.js';
 import { KbuildMakefileReader } from '../io/kbuild-makefiles.js';
 import { findKernelTree, kernelTreeOf, type KernelTree } from '../io/kernel-tree.js';
 import { underLock } from '../io/lock.js';
 import { readManifest } from '../io/manifest-store.js';
 import { otherBuilders } from '../io/other-builders.js';
-import { Planner, type FileOutcome } from '../io/plan-files.js';
+import type { FileOutcome } from '../core/instrument-file.js';
+import { Planner } from '../io/planner.js';
 import { scanTree } from '../io/scan.js';
 import { instrumentSummary } from '../render/summary.js';
-import { committed, refuseBlocked } from './committed.js';
-import { checkOutputFiles, emitChange, patchPrefix, type OutputOptions } from './output.js';
-import { progressReporter } from './progress.js';
-import { now } from './clock.js';
+import { committed, killHook, refuseBlocked } from '../io/committed.js';
+import type { OutputOptions } from '../core/outputs.js';
+import { painter } from '../io/context.js';
+import { checkOutputFiles, writeOutputs } from '../io/output.js';
+import { renderChange } from '../render/output.js';
+import { patchPrefix } from '../render/patch.js';
+import { progressReporter } from '../io/progress.js';
+import { now } from '../io/clock.js';
 
 export interface InstrumentOptions extends OutputOptions {
   readonly dir: string;
@@ -121,7 +124,7 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
   // files are planned beside the workers; they matter only if the runtime is the kernel's. A
   // whole kernel tree starts its workers at once: its 55,000 files are sure to need them.
   const makefiles = new KbuildMakefileReader(root);
-  const planner = new Planner({ root, withPatch: o.dryRun, prefix: patchPrefix(ctx.cwd, root), kernelTree: tree }, o.jobs,
+  const planner = new Planner({ root, withHunks: o.dryRun, kernelTree: tree }, o.jobs,
     (outcomes) => makefiles.add(renamedIn(outcomes)), tree && scope === '');
   try {
     return await planAndCommit(where, o, ctx, started, planner, { stored, previous, folders, resumed, buildFiles, samePointer, excludes, under, skip, makefiles });
@@ -204,8 +207,9 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
   if (!o.dryRun && resumed && previous) await removeTemps(root, previous.files.map((f) => f.path));
   progress.done();
 
-  return emitChange(o, ctx, report, started, changes, patches,
-    (r, quote) => instrumentSummary(r, quote), root);
+  const done = { ...report, seconds: (now() - started) / 1000 };
+  await writeOutputs(ctx, renderChange(o, done, changes, patches, instrumentSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env)));
+  return o.exitCode && changes.length > 0 ? ExitCode.CHANGES : ExitCode.OK;
 }
 
 /** A folder inside a kernel tree whose own runtime would clash with the tree's: refused. */
@@ -226,21 +230,4 @@ async function readBuildFiles(root: string): Promise<BuildFiles> {
     if (text !== null) out[name] = text;
   }
   return out;
-}
-
-export async function existingDir(abs: string, shown: string): Promise<string> {
-  let st;
-  try {
-    st = await stat(abs);
-  } catch {
-    throw new ToolError(ExitCode.USAGE, `${shown}: no such directory`, [], 'give the folder of a C project or kernel subsystem, e.g. fs/btrfs');
-  }
-  if (!st.isDirectory()) throw new ToolError(ExitCode.USAGE, `${shown} is not a directory`, [], 'give the folder that holds the C files');
-  return abs;
-}
-
-/** Test hook: MEMCPY_DEBUG_TEST_KILL_AFTER=N kills the process (SIGKILL) after N files are written. */
-export function killHook(ctx: Context): (count: number) => void {
-  const n = Number(ctx.env.MEMCPY_DEBUG_TEST_KILL_AFTER ?? 0);
-  return n > 0 ? (count) => { if (count >= n) process.kill(process.pid, 'SIGKILL'); } : () => {};
 }

@@ -4,11 +4,11 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { entryForLoggedPath, originalLine, parseOverlapLog, summarizeOverlaps } from '../core/overlap-log.js';
 import type { ModifyEntry } from '../core/manifest.js';
-import type { Context } from '../cli/context.js';
-import { ExitCode, ToolError, type ExitCodeValue } from '../cli/errors.js';
+import type { Context } from '../io/context.js';
+import { ExitCode, ToolError, type ExitCodeValue } from '../core/errors.js';
 import { readManifest } from '../io/manifest-store.js';
 import { overlapTable, type MappedSite } from '../render/overlap-table.js';
-import { existingDir } from './instrument.js';
+import { existingDir } from '../io/files.js';
 
 export interface ReportOptions {
   readonly logs: readonly string[];

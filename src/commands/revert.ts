@@ -3,45 +3,35 @@
 import { statSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES } from '../core/build/plan-build.js';
-import { INCLUDES_HEADER } from '../core/c/plan-c-file.js';
-import type { Edit } from '../core/edit.js';
-import type { Manifest, ManifestEntry } from '../core/manifest.js';
-import { byPath, modifyChange, sha256, sha256Bytes, type FileChange } from '../core/plan.js';
-import type { RevertFileReport, RevertReport } from '../core/report.js';
-import { planRevertEntry, revertJournal, selectFolders } from '../core/revert-plan.js';
-import { fillTemplate, renderRuntime, runtimeParamsOf, RUNTIME_FILES } from '../core/runtime.js';
-import { structuralRevertBuild, structuralRevertC } from '../core/structural-revert.js';
-import type { Context } from '../cli/context.js';
-import { ExitCode, type ExitCodeValue } from '../cli/errors.js';
-import { commit, removeTemps, writeManifest } from '../io/commit.js';
-import { committed, refuseBlocked } from './committed.js';
+import { ExitCode, type ExitCodeValue } from '../core/errors.js';
+import type { Manifest } from '../core/manifest.js';
+import type { OutputOptions } from '../core/outputs.js';
+import { byPath } from '../core/plan.js';
+import type { RevertReport } from '../core/report.js';
+import {
+  addEntryRevert, addStructuralBuild, addStructuralC, addStructuralRuntime, emptyRevertPlan, keepRuntimeIfUsed, revertJournal,
+  runtimeDeletions, runtimeFilesOf, selectFolders, usesRuntime, type RevertPlan,
+} from '../core/revert-plan.js';
+import { DEBUG_NAME, RUNTIME_FILES, TREE_CREATED, TREE_FILES } from '../core/runtime.js';
 import { loadCParser, loadTemplates, loadTreeTemplates } from '../io/assets.js';
-import { FileReader, readBytesIfExists, readBytesOrNull, readTextIfExists } from '../io/files.js';
-import { readManifest } from '../io/manifest-store.js';
-import { scanTree } from '../io/scan.js';
-import { underLock } from '../io/lock.js';
-import { list } from '../core/build/plan-kbuild.js';
-import { revertSummary } from '../render/summary.js';
-import { existingDir, killHook } from './instrument.js';
+import { now } from '../io/clock.js';
+import { commit, removeTemps, writeManifest } from '../io/commit.js';
+import { committed, killHook, refuseBlocked } from '../io/committed.js';
+import { painter, type Context } from '../io/context.js';
+import { existingDir, FileReader, readBytesIfExists, readBytesOrNull, readTextIfExists } from '../io/files.js';
 import { kernelTreeOf } from '../io/kernel-tree.js';
-import { TREE_CREATED, TREE_FILES } from '../core/kernel/tree-runtime.js';
-import { checkOutputFiles, emitChange, type FileTexts, type OutputOptions } from './output.js';
-import { progressReporter, type Progress } from './progress.js';
-import { now } from './clock.js';
+import { underLock } from '../io/lock.js';
+import { readManifest } from '../io/manifest-store.js';
+import { checkOutputFiles, writeOutputs } from '../io/output.js';
+import { progressReporter, type Progress } from '../io/progress.js';
+import { scanTree } from '../io/scan.js';
+import { renderChange } from '../render/output.js';
+import { patchPrefix } from '../render/patch.js';
+import { revertSummary } from '../render/summary.js';
 
 export interface RevertOptions extends OutputOptions {
   readonly dir: string;
   readonly force: boolean;
-}
-
-interface Planned {
-  readonly reports: RevertFileReport[];
-  readonly changes: FileChange[];
-  readonly texts: FileTexts[];
-  /** Entries that stay in the manifest (conflicts). */
-  readonly remaining: ManifestEntry[];
-  renamedBack: number;
-  readonly warnings: string[];
 }
 
 /**
@@ -84,13 +74,15 @@ async function runRevertLocked(root: string, scope: string, o: RevertOptions, ct
     files: reports, renamedBack: planned.renamedBack, manifestRemoved, warnings: planned.warnings,
     resumed: manifest?.state === 'reverting', seconds: 0,
   };
-  const code = await emitChange(o, ctx, report, started, changes, planned.texts, (r) => revertSummary(r), root);
-  return reports.some((r) => r.status === 'conflict') ? ExitCode.CONFLICT : code;
+  const done = { ...report, seconds: (now() - started) / 1000 };
+  await writeOutputs(ctx, renderChange(o, done, changes, planned.texts, revertSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env)));
+  if (reports.some((r) => r.status === 'conflict')) return ExitCode.CONFLICT;
+  return o.exitCode && changes.length > 0 ? ExitCode.CHANGES : ExitCode.OK;
 }
 
-async function planFromManifest(root: string, manifest: Manifest, force: boolean, withTexts: boolean, progress: Progress): Promise<Planned> {
+async function planFromManifest(root: string, manifest: Manifest, force: boolean, withTexts: boolean, progress: Progress): Promise<RevertPlan> {
   progress.phase('reading', manifest.files.length);
-  const out: Planned = { reports: [], changes: [], texts: [], remaining: [], renamedBack: 0, warnings: [] };
+  const out = emptyRevertPlan();
   // Files are read a batch at a time: one by one, a kernel tree's thousands wait on each read.
   const BATCH = 32;
   // The files that still call memcpy_debug once reverted (calls written by hand since).
@@ -99,68 +91,31 @@ async function planFromManifest(root: string, manifest: Manifest, force: boolean
     const entries = manifest.files.slice(i, i + BATCH);
     const files = await Promise.all(entries.map((e) => readBytesIfExists(join(root, e.path))));
     progress.update(i + entries.length);
-    entries.forEach((entry, k) => {
-      const bytes = files[k];
-      const current = bytes === null ? null : bytes.toString('latin1');
-      const p = planRevertEntry(entry, current, force, bytes === null ? undefined : sha256Bytes(bytes));
-      out.reports.push({ path: p.path, status: p.status, reasons: p.reasons });
-      if (p.change) {
-        out.changes.push(p.change);
-        // Texts are kept only for the patch of a dry run.
-        if (withTexts) out.texts.push({ path: p.path, before: current, after: p.after, regions: p.change.kind === 'modify' ? p.change.regions : undefined });
-      }
-      if (p.status === 'conflict') out.remaining.push(entry);
-      // Only edits made since count: a file restored byte for byte is as it was before.
-      const left = p.change ? p.after : current;
-      const editedSince = p.status !== 'restored' && p.status !== 'already-original';
-      if (entry.kind === 'modify' && editedSince && left !== null && usesRuntime(left)) stillCalling.add(entry.path);
-    });
+    entries.forEach((entry, k) => addEntryRevert(out, entry, files[k], { force, withTexts }, stillCalling));
   }
-  await keepRuntimeIfUsed(root, manifest, out, stillCalling);
+  const deleting = runtimeDeletions(manifest, out);
+  if (deleting.length > 0) keepRuntimeIfUsed(manifest, out, deleting, await findRuntimeUsers(root, manifest, stillCalling));
   return out;
 }
 
 /**
- * The runtime header goes only when nothing calls memcpy_debug any more: a call written by hand
- * since instrument (or a file in conflict) would no longer build. Then the header (and the
- * source beside it) stay, the user is told where the calls are, and the manifest keeps them
- * for the next revert.
+ * The files outside the manifest that call memcpy_debug (calls written by hand since
+ * instrument), added to `users`. A file not touched since instrument was as it is before it.
  */
-/** True if the C text calls memcpy_debug or includes its header, outside comments. */
-function usesRuntime(text: string): boolean {
-  if (!text.includes('memcpy_debug')) return false;
-  const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ');
-  return /\bmemcpy_debug\s*\(/.test(code) || INCLUDES_HEADER.test(code);
-}
-
-async function keepRuntimeIfUsed(root: string, manifest: Manifest, out: Planned, users: Set<string>): Promise<void> {
-  const runtimeFiles: readonly string[] = manifest.options.placement === 'kernel-tree' ? TREE_CREATED : RUNTIME_FILES;
-  const deleting = out.changes.filter((c) => c.kind === 'delete' && runtimeFiles.includes(c.path));
-  if (deleting.length === 0) return;
+async function findRuntimeUsers(root: string, manifest: Manifest, users: Set<string>): Promise<Set<string>> {
   const inManifest = new Set(manifest.files.map((f) => f.path));
   const since = Date.parse(manifest.createdAt);
-  const scan = await scanTree(root, manifest.options.excludes, [...runtimeFiles]);
+  const scan = await scanTree(root, manifest.options.excludes, [...runtimeFilesOf(manifest)]);
   for (const path of scan.cFiles) {
     if (inManifest.has(path)) continue;
-    // A file not touched since instrument was as it is before it. Synchronous: a whole kernel
-    // tree's 55,000 files are looked at in a fraction of a second, against seconds with a
-    // promise for each.
+    // Synchronous: a whole kernel tree's 55,000 files are looked at in a fraction of a second,
+    // against seconds with a promise for each.
     const st = statIfAny(join(root, path));
     if (!st || !(st.mtimeMs >= since)) continue;
     const bytes = readBytesOrNull(join(root, path));
-    if (bytes && bytes.indexOf('memcpy_debug') >= 0 && usesRuntime(bytes.toString('latin1'))) users.add(path);
+    if (bytes && bytes.indexOf(DEBUG_NAME) >= 0 && usesRuntime(bytes.toString('latin1'))) users.add(path);
   }
-  if (users.size === 0) return;
-  const kept = new Set(deleting.map((c) => c.path));
-  const shown = [...users].sort();
-  const where = list(shown, 5);
-  out.changes.splice(0, out.changes.length, ...out.changes.filter((c) => !kept.has(c.path)));
-  out.texts.splice(0, out.texts.length, ...out.texts.filter((t) => !kept.has(t.path)));
-  for (const r of out.reports) {
-    if (!kept.has(r.path)) continue;
-    Object.assign(r, { status: 'in-use', reasons: [`${where} still ${shown.length === 1 ? 'calls' : 'call'} memcpy_debug, and would not build without it; remove those calls (or rename them back to memcpy), then run revert again`] });
-  }
-  out.remaining.push(...manifest.files.filter((f) => kept.has(f.path)));
+  return users;
 }
 
 function statIfAny(path: string): Stats | null {
@@ -171,26 +126,15 @@ function statIfAny(path: string): Stats | null {
   }
 }
 
-async function planStructural(root: string): Promise<Planned> {
-  const out: Planned = { reports: [], changes: [], texts: [], remaining: [], renamedBack: 0, warnings: [] };
-  const add = (path: string, text: string, edits: Edit[]) => {
-    if (edits.length === 0) return;
-    const { change, after } = modifyChange(path, text, edits);
-    out.changes.push(change);
-    out.texts.push({ path, before: text, after, regions: change.regions });
-    out.reports.push({ path, status: 'reverted', reasons: [] });
-  };
+async function planStructural(root: string): Promise<RevertPlan> {
+  const out = emptyRevertPlan();
   const scan = await scanTree(root, [], [...RUNTIME_FILES, ...TREE_CREATED]);
   const parser = await loadCParser();
   const reader = new FileReader();
   try {
     for (const path of scan.cFiles) {
       const bytes = reader.read(join(root, path));
-      if (bytes.indexOf('memcpy_debug') < 0) continue;
-      const text = bytes.toString('latin1');
-      const r = structuralRevertC(path, text, parser);
-      out.renamedBack += r.renamedBack;
-      add(path, text, r.edits);
+      if (bytes.indexOf(DEBUG_NAME) >= 0) addStructuralC(out, path, bytes.toString('latin1'), parser);
     }
   } finally {
     parser.delete();
@@ -198,25 +142,13 @@ async function planStructural(root: string): Promise<Planned> {
   // The folder's build files; at the top of a kernel tree, lib/'s Makefile and Kconfig.debug.
   for (const name of [...BUILD_FILE_NAMES, TREE_FILES.makefile, TREE_FILES.kconfig]) {
     const text = await readTextIfExists(join(root, name));
-    if (text !== null && text.includes('memcpy-debug')) add(name, text, structuralRevertBuild(text));
+    if (text !== null) addStructuralBuild(out, name, text);
   }
   // Runtime files go only when they are exactly what we would have written.
-  const tree = await loadTreeTemplates();
+  const templates = { kernel: await loadTemplates('kernel'), user: await loadTemplates('user'), tree: await loadTreeTemplates() };
   for (const name of [...RUNTIME_FILES, ...TREE_CREATED]) {
     const text = await readTextIfExists(join(root, name));
-    if (text === null) continue;
-    const params = runtimeParamsOf(text);
-    const expected = !params ? null
-      : params.placement === 'kernel-tree' ? fillTemplate(name === TREE_FILES.header ? (await loadTemplates('kernel'))['memcpy_debug.h'] : tree.source, params)
-        : renderRuntime(await loadTemplates(params.target), params).find((f) => f.path === name)?.content;
-    const ours = expected === text && (params?.placement === 'kernel-tree') === TREE_CREATED.includes(name);
-    if (!ours) {
-      out.reports.push({ path: name, status: 'kept', reasons: ['not identical to the file memcpy-debug adds: remove it yourself when done'] });
-      continue;
-    }
-    out.changes.push({ kind: 'delete', path: name, content: text, beforeSha: sha256(text) });
-    out.texts.push({ path: name, before: text, after: null });
-    out.reports.push({ path: name, status: 'removed', reasons: [] });
+    if (text !== null) addStructuralRuntime(out, name, text, templates);
   }
   if (out.changes.length === 0) out.warnings.push('found nothing of memcpy-debug here');
   return out;

@@ -1,7 +1,9 @@
 // Instrumenting one C file, from its text to a planned change and what to tell the user.
+import type { Hunk } from './hunks.js';
 import { posix } from 'node:path';
 import type { CParser } from './c/parse-c.js';
-import { HEADER_NAME, includeLines, planCFile, TREE_HEADER } from './c/plan-c-file.js';
+import { includeLines, planCFile } from './c/plan-c-file.js';
+import { HEADER_NAME, TREE_HEADER } from './runtime.js';
 import { layoutOf, type Layout } from './c/layout.js';
 import { Lines } from './lines.js';
 import { LEAVE_DESCRIPTIONS, type LeaveKind, type SiteKind } from './c/find-sites.js';
@@ -130,7 +132,7 @@ export function instrumentFile(path: string, text: string, parser: CParser | nul
   return { path, change, renamed, includeAdded: plan.includeAdded, counts, notes, afterEndsWithEol, lines, includes, sites };
 }
 
-/** What planning a file that mentions memcpy gave: a problem, or the plan and its patch. */
+/** What planning a file that mentions memcpy gave: a problem, or the plan and (for a dry run) its hunks. */
 export type FileOutcome =
   | { readonly path: string; readonly problem: string }
-  | { readonly path: string; readonly planned: Omit<InstrumentedFile, 'afterEndsWithEol' | 'lines'>; readonly patch: string | null };
+  | { readonly path: string; readonly planned: Omit<InstrumentedFile, 'afterEndsWithEol' | 'lines'>; readonly hunks: readonly Hunk[] | null };

@@ -9,12 +9,12 @@ import type { SiteKind } from './c/find-sites.js';
 import { ExitCode, ToolError } from './errors.js';
 import type { FileOutcome, SiteNote, SiteRecord } from './instrument-file.js';
 import { KernelExclusions, type Exclusion, type ExclusionRule, type KbuildMakefiles } from './kernel/exclusions.js';
-import { planTreeKconfig, planTreeMakefile, TREE_CREATED, TREE_FILES } from './kernel/tree-runtime.js';
+import { planTreeKconfig, planTreeMakefile } from './kernel/tree-runtime.js';
 import { entryOf, type Manifest, type ManifestEntry, type TreeFolder } from './manifest.js';
 import { nextSteps, shellQuote } from './next-steps.js';
 import { byPath, modifyChange, sha256, type FileChange, type FileTexts } from './plan.js';
 import { addCounts, type BuildReport, type InstrumentReport } from './report.js';
-import { fillTemplate, ON_OVERLAP, renderRuntime, RUNTIME_FILES, type OnOverlap, type Placement, type SamePointer, type Target, type Templates, type TreeTemplates } from './runtime.js';
+import { fillTemplate, isOurRuntimeFile, ON_OVERLAP, renderRuntime, RUNTIME_FILES, TREE_CREATED, TREE_FILES, type OnOverlap, type Placement, type SamePointer, type Target, type Templates, type TreeTemplates } from './runtime.js';
 
 /** The options of the run that shape the plan. */
 export interface InstrumentChoices {
@@ -136,7 +136,7 @@ export function planInstrument(input: InstrumentInput): InstrumentPlan {
     if (!p.change) continue;
     changes.push(p.change);
     files.push({ path: p.path, renamed: p.renamed, includeAdded: p.includeAdded });
-    if (r.patch !== null) patches.push({ path: p.path, patch: r.patch });
+    if (r.hunks !== null) patches.push({ path: p.path, hunks: r.hunks });
   }
   if (problems.length > 0) {
     throw new ToolError(ExitCode.PLAN, `cannot instrument ${o.dir}: ${problems.length === 1 ? 'a file is' : `${problems.length} files are`} unusable`, problems,
@@ -192,8 +192,8 @@ export function planInstrument(input: InstrumentInput): InstrumentPlan {
   }
   for (const file of runtime) {
     const existing = input.existing.get(file.path) ?? null;
-    const ours = record?.files.some((f) => f.path === file.path && f.kind === 'create' && existing !== null && sha256(existing) === f.after);
-    if (existing !== null && (ours || existing === file.content)) continue;
+    const recorded = record?.files.find((f) => f.path === file.path && f.kind === 'create')?.after;
+    if (existing !== null && isOurRuntimeFile(existing, recorded, file.content, sha256)) continue;
     if (existing !== null) {
       throw new ToolError(ExitCode.PLAN, `${tree ? join(root, file.path) : join(o.dir, file.path)} already exists and memcpy-debug did not create it`, [],
         'rename or remove it (it may be a memcpy_debug.c copied in by hand), then run instrument again');

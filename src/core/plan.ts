@@ -1,5 +1,6 @@
 // A plan is the whole change as data: what each file becomes, and how to undo it. Dry-run
 // renders it, apply writes it, the manifest records it; nothing else decides what changes.
+import type { Hunk } from './hunks.js';
 import { createHash } from 'node:crypto';
 import { applyEdits, regionsOf, sortEdits, type Edit, type Region } from './edit.js';
 import { Lines } from './lines.js';
@@ -91,7 +92,7 @@ function sha256Edited(bytes: Uint8Array, edits: readonly Edit[]): string {
 export const byPath = (a: { path: string }, b: { path: string }): number =>
   a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 
-/** A file's change for the patch: its texts, or its patch already rendered (by a worker). */
+/** A file's change for the patch: its texts, or its hunks (computed where its text was read). */
 export type FileTexts =
   | {
     readonly path: string;
@@ -100,5 +101,5 @@ export type FileTexts =
     /** The changed lines, when known: the patch is then built from them instead of a diff. */
     readonly regions?: readonly Region[];
   }
-  | { readonly path: string; readonly patch: string };
+  | { readonly path: string; readonly hunks: readonly Hunk[] };
 

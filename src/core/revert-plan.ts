@@ -1,13 +1,132 @@
-// Revert, file by file: from a manifest entry and the file as it is now, what to write back.
-// An unchanged file gets its original bytes; a file edited since gets our edits undone and the
-// user's kept; a file where one of our lines was itself edited is a conflict.
-import { revertRegions } from './edit.js';
-import { Lines } from './lines.js';
+// Revert, planned: from the manifest's entries and the files as they are now, what to write
+// back. An unchanged file gets its original bytes; a file edited since gets our edits undone and
+// the user's kept; a file where one of our lines was itself edited is a conflict. Without a
+// manifest, a structural undo of exactly our forms. commands/revert.ts reads, this decides.
 import { join } from 'node:path';
+import { list } from './build/plan-kbuild.js';
+import type { CParser } from './c/parse-c.js';
+import { INCLUDES_HEADER } from './c/plan-c-file.js';
+import { revertRegions, type Edit } from './edit.js';
 import { ExitCode, ToolError } from './errors.js';
+import { Lines } from './lines.js';
 import { holds, regionsOf as manifestRegions, type Manifest, type ManifestEntry } from './manifest.js';
-import { byPath, modifyChange, sha256, type FileChange } from './plan.js';
-import type { RevertStatus } from './report.js';
+import { byPath, modifyChange, sha256, sha256Bytes, type FileChange, type FileTexts } from './plan.js';
+import type { RevertFileReport, RevertStatus } from './report.js';
+import {
+  DEBUG_NAME, fillTemplate, isOurRuntimeFile, renderRuntime, runtimeParamsOf, RUNTIME_FILES, TREE_CREATED, TREE_FILES,
+  type Target, type Templates, type TreeTemplates,
+} from './runtime.js';
+import { structuralRevertBuild, structuralRevertC } from './structural-revert.js';
+
+/** The whole revert, as it is planned file by file. */
+export interface RevertPlan {
+  readonly reports: RevertFileReport[];
+  readonly changes: FileChange[];
+  /** The texts of each change, for a dry run's patch. */
+  readonly texts: FileTexts[];
+  /** Entries that stay in the manifest (conflicts, a runtime still in use). */
+  readonly remaining: ManifestEntry[];
+  renamedBack: number;
+  readonly warnings: string[];
+}
+
+export const emptyRevertPlan = (): RevertPlan => ({ reports: [], changes: [], texts: [], remaining: [], renamedBack: 0, warnings: [] });
+
+/**
+ * Adds one manifest entry's revert to `out`, from the file's bytes now (null: it is gone). A
+ * file that still calls memcpy_debug once reverted (a call written by hand since) goes into
+ * `stillCalling`.
+ */
+export function addEntryRevert(
+  out: RevertPlan, entry: ManifestEntry, bytes: Buffer | null, o: { force: boolean; withTexts: boolean }, stillCalling: Set<string>,
+): void {
+  const current = bytes === null ? null : bytes.toString('latin1');
+  const p = planRevertEntry(entry, current, o.force, bytes === null ? undefined : sha256Bytes(bytes));
+  out.reports.push({ path: p.path, status: p.status, reasons: p.reasons });
+  if (p.change) {
+    out.changes.push(p.change);
+    // Texts are kept only for the patch of a dry run.
+    if (o.withTexts) out.texts.push({ path: p.path, before: current, after: p.after, regions: p.change.kind === 'modify' ? p.change.regions : undefined });
+  }
+  if (p.status === 'conflict') out.remaining.push(entry);
+  // Only edits made since count: a file restored byte for byte is as it was before.
+  const left = p.change ? p.after : current;
+  const editedSince = p.status !== 'restored' && p.status !== 'already-original';
+  if (entry.kind === 'modify' && editedSince && left !== null && usesRuntime(left)) stillCalling.add(entry.path);
+}
+
+/** True if the C text calls memcpy_debug or includes its header, outside comments. */
+export function usesRuntime(text: string): boolean {
+  if (!text.includes(DEBUG_NAME)) return false;
+  const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ');
+  return /\bmemcpy_debug\s*\(/.test(code) || INCLUDES_HEADER.test(code);
+}
+
+/** The runtime files of a manifest's placement. */
+export const runtimeFilesOf = (manifest: Manifest): readonly string[] =>
+  manifest.options.placement === 'kernel-tree' ? TREE_CREATED : RUNTIME_FILES;
+
+/** The runtime files the plan deletes. */
+export function runtimeDeletions(manifest: Manifest, out: RevertPlan): string[] {
+  const runtime = runtimeFilesOf(manifest);
+  return out.changes.filter((c) => c.kind === 'delete' && runtime.includes(c.path)).map((c) => c.path);
+}
+
+/**
+ * The runtime header goes only when nothing calls memcpy_debug any more: a call written by hand
+ * since instrument (or a file in conflict) would no longer build. Then the header (and the
+ * source beside it) stay, the user is told where the calls are, and the manifest keeps them
+ * for the next revert.
+ */
+export function keepRuntimeIfUsed(manifest: Manifest, out: RevertPlan, deleting: readonly string[], users: ReadonlySet<string>): void {
+  if (deleting.length === 0 || users.size === 0) return;
+  const kept = new Set(deleting);
+  const shown = [...users].sort();
+  const where = list(shown, 5);
+  out.changes.splice(0, out.changes.length, ...out.changes.filter((c) => !kept.has(c.path)));
+  out.texts.splice(0, out.texts.length, ...out.texts.filter((t) => !kept.has(t.path)));
+  for (const r of out.reports) {
+    if (!kept.has(r.path)) continue;
+    Object.assign(r, { status: 'in-use', reasons: [`${where} still ${shown.length === 1 ? 'calls' : 'call'} memcpy_debug, and would not build without it; remove those calls (or rename them back to memcpy), then run revert again`] });
+  }
+  out.remaining.push(...manifest.files.filter((f) => kept.has(f.path)));
+}
+
+function addModify(out: RevertPlan, path: string, text: string, edits: Edit[]): void {
+  if (edits.length === 0) return;
+  const { change, after } = modifyChange(path, text, edits);
+  out.changes.push(change);
+  out.texts.push({ path, before: text, after, regions: change.regions });
+  out.reports.push({ path, status: 'reverted', reasons: [] });
+}
+
+/** Structural undo of a C file that mentions memcpy_debug: calls renamed back, our include out. */
+export function addStructuralC(out: RevertPlan, path: string, text: string, parser: CParser): void {
+  const r = structuralRevertC(path, text, parser);
+  out.renamedBack += r.renamedBack;
+  addModify(out, path, text, r.edits);
+}
+
+/** Structural undo of a build file (one of BUILD_FILE_NAMES, or lib/'s Makefile and Kconfig.debug): our marked lines out. */
+export function addStructuralBuild(out: RevertPlan, name: string, text: string): void {
+  if (text.includes('memcpy-debug')) addModify(out, name, text, structuralRevertBuild(text));
+}
+
+/** Structural undo of a runtime file: removed only when it is exactly what we would have written. */
+export function addStructuralRuntime(out: RevertPlan, name: string, text: string, templates: Readonly<Record<Target, Templates>> & { readonly tree: TreeTemplates }): void {
+  const params = runtimeParamsOf(text);
+  const tree = params?.placement === 'kernel-tree';
+  const expected = !params ? undefined
+    : tree ? fillTemplate(name === TREE_FILES.header ? templates.kernel['memcpy_debug.h'] : templates.tree.source, params)
+      : renderRuntime(templates[params.target], params).find((f) => f.path === name)?.content;
+  if (!isOurRuntimeFile(text, undefined, expected, sha256) || tree !== TREE_CREATED.includes(name)) {
+    out.reports.push({ path: name, status: 'kept', reasons: ['not identical to the file memcpy-debug adds: remove it yourself when done'] });
+    return;
+  }
+  out.changes.push({ kind: 'delete', path: name, content: text, beforeSha: sha256(text) });
+  out.texts.push({ path: name, before: text, after: null });
+  out.reports.push({ path: name, status: 'removed', reasons: [] });
+}
 
 export interface RevertFilePlan {
   readonly path: string;

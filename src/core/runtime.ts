@@ -8,8 +8,34 @@ export type OnOverlap = 'warn' | 'warn-once' | 'memmove' | 'bug' | 'abort';
 export type SamePointer = 'report' | 'ignore';
 export const SAME_POINTER: readonly SamePointer[] = ['report', 'ignore'];
 
-export const RUNTIME_FILES = ['memcpy_debug.c', 'memcpy_debug.h'] as const;
+// The runtime's names: this is their one home.
+/** What a renamed call site calls. */
+export const DEBUG_NAME = 'memcpy_debug';
+/** The header a folder's C files include (folder placement). */
+export const HEADER_NAME = 'memcpy_debug.h';
+/** The header every instrumented file includes in the kernel tree placement. */
+export const TREE_HEADER = '<linux/memcpy_debug.h>';
+/** The files a folder's runtime is made of. */
+export const RUNTIME_FILES = ['memcpy_debug.c', HEADER_NAME] as const;
 export const RUNTIME_OBJECT = 'memcpy_debug.o';
+/** A kernel tree's runtime and the build files it is switched in. */
+export const TREE_FILES = {
+  header: 'include/linux/memcpy_debug.h',
+  source: 'lib/memcpy_debug.c',
+  makefile: 'lib/Makefile',
+  kconfig: 'lib/Kconfig.debug',
+} as const;
+/** The files the tree's runtime creates, which no folder run may rename or scan as the user's. */
+export const TREE_CREATED: readonly string[] = [TREE_FILES.header, TREE_FILES.source];
+
+/**
+ * The rule that a runtime file found in the tree is ours (to keep, replace or remove), its one
+ * home: the manifest recorded creating it and it still has that hash, or it is byte for byte
+ * the file we would write now. Anything else there is the user's.
+ */
+export function isOurRuntimeFile(text: string, recordedSha: string | undefined, expected: string | undefined, sha: (t: string) => string): boolean {
+  return (recordedSha !== undefined && sha(text) === recordedSha) || (expected !== undefined && text === expected);
+}
 
 /** What each target can do on an overlap; the first is the default. */
 export const ON_OVERLAP: Record<Target, readonly OnOverlap[]> = {

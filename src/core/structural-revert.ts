@@ -4,7 +4,7 @@
 import type { CParser } from './c/parse-c.js';
 import { layoutOf } from './c/layout.js';
 import { locateSites } from './c/locate-sites.js';
-import { DEBUG_NAME } from './c/plan-c-file.js';
+import { DEBUG_NAME } from './runtime.js';
 import type { Edit } from './edit.js';
 import { includeOf } from './instrument-file.js';
 import { BLOCK_BEGIN, BLOCK_END } from './build/plan-make.js';

@@ -2,13 +2,11 @@
 import { existsSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCParser, type CParser } from '../core/c/parse-c.js';
+import { createCParser, WASM_FILES, type CParser } from '../core/c/parse-c.js';
 import { RUNTIME_FILES, type Target, type Templates, type TreeTemplates } from '../core/runtime.js';
 
-const require = createRequire(import.meta.url);
 
 /** The package's root folder: the nearest above this file (built or bundled) with templates/. */
 export const PACKAGE_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -20,9 +18,13 @@ function packageRoot(from: string): string {
   }
 }
 
+/**
+ * The C parser, from the two wasm modules scripts/bundle.ts copies beside the bundle: the
+ * installed package has no dependency to find them in.
+ */
 export async function loadCParser(): Promise<CParser> {
-  const wasm = await readFile(require.resolve('tree-sitter-c/tree-sitter-c.wasm'));
-  return createCParser(wasm);
+  const [runtime, grammar] = await Promise.all(WASM_FILES.map((name) => readFile(join(PACKAGE_ROOT, 'dist', 'bundle', name))));
+  return createCParser(runtime, grammar);
 }
 
 export async function loadTemplates(target: Target): Promise<Templates> {

@@ -1,9 +1,19 @@
 // Reading files as the bytes they are: latin1 text (1 char == 1 byte). Every write goes through
 // the commit layer (commit.ts).
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { ExitCode, ToolError } from '../core/errors.js';
 
-export async function readText(path: string): Promise<string> {
-  return readFileSync(path).toString('latin1');
+/** `abs`, the folder a command is given (shown to the user as `shown`); a usage error if it is none. */
+export async function existingDir(abs: string, shown: string): Promise<string> {
+  let st;
+  try {
+    st = await stat(abs);
+  } catch {
+    throw new ToolError(ExitCode.USAGE, `${shown}: no such directory`, [], 'give the folder of a C project or kernel subsystem, e.g. fs/btrfs');
+  }
+  if (!st.isDirectory()) throw new ToolError(ExitCode.USAGE, `${shown} is not a directory`, [], 'give the folder that holds the C files');
+  return abs;
 }
 
 /** A file that cannot be read as one (a folder of that name, no permission). */

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ExitCode, ToolError } from '../cli/errors.js';
+import { ExitCode, ToolError } from '../core/errors.js';
 
 export const LOCK_NAME = '.memcpy-debug.lock';
 

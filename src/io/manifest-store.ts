@@ -3,7 +3,7 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_PATH, ManifestError, parseManifest, STATE_DIR, type Manifest } from '../core/manifest.js';
-import { ExitCode, ToolError } from '../cli/errors.js';
+import { ExitCode, ToolError } from '../core/errors.js';
 import { realFs } from './fs.js';
 
 export async function readManifest(root: string): Promise<Manifest | null> {

@@ -2,15 +2,12 @@
 //
 // N.B. texts are latin1-decoded file contents; the patch is too, so writing it as latin1
 // reproduces the files' bytes exactly (non-UTF-8 bytes, CRLF and all).
+import { relative, isAbsolute, sep } from 'node:path';
 import { formatPatch, structuredPatch, type StructuredPatch, type StructuredPatchHunk } from 'diff';
 import { countNewlines, type Region } from '../core/edit.js';
+import { CONTEXT_LINES, headingAt, hunksOf, LineAccess, type AfterText, type Hunk } from '../core/hunks.js';
 import { Lines } from '../core/lines.js';
-import type { FileChange } from '../core/plan.js';
-
-export const CONTEXT_LINES = 3;
-
-/** The new text of a change, or (with its regions) only whether it ends with a line ending. */
-export type AfterText = string | { readonly endsWithEol: boolean };
+import { byPath, type FileChange, type FileTexts } from '../core/plan.js';
 
 /**
  * The patch of one file: `before` null for a new file, `after` null for a deleted one. With the
@@ -18,18 +15,13 @@ export type AfterText = string | { readonly endsWithEol: boolean };
  * in one pass, instead of diffing the two texts again.
  */
 export function filePatch(name: string, before: string | null, after: AfterText | null, regions?: readonly Region[], prefix = '', beforeLines?: Lines): string {
+  const old = before === null ? null : new LineAccess(beforeLines ?? new Lines(before));
+  if (after !== null && typeof after !== 'string' && !(regions && old)) throw new Error('a patch without the new text needs the regions');
+  if (regions && old && after !== null) return hunkedPatch(prefix + name, hunksOf(old, after, regions));
   // Paths are JS strings: jsdiff quotes a name that needs it as git does (C escapes, UTF-8
   // bytes in octal), so the header stays ASCII in the latin1 patch.
   const path = prefix + name;
-  const old = before === null ? null : new LineAccess(beforeLines ?? new Lines(before));
-  if (after !== null && typeof after !== 'string' && !(regions && old)) throw new Error('a patch without the new text needs the regions');
-  const hunks = regions && old && after !== null ? hunksOf(old, after, regions) : null;
-  // Most patches: a changed file whose name git prints as it is. Written here in one go, as
-  // jsdiff's formatPatch and the headings would give it (a test holds the two together).
-  if (hunks && old && PLAIN_NAME.test(path)) return modifyPatch(path, hunks, old);
-  const p: StructuredPatch = hunks
-    ? { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks }
-    : structuredPatch(`a/${path}`, `b/${path}`, before ?? '', (after as string | null) ?? '', undefined, undefined, { context: CONTEXT_LINES });
+  const p = structuredPatch(`a/${path}`, `b/${path}`, before ?? '', (after as string | null) ?? '', undefined, undefined, { context: CONTEXT_LINES });
   p.isGit = true;
   if (before === null) {
     p.isCreate = true;
@@ -41,34 +33,34 @@ export function filePatch(name: string, before: string | null, after: AfterText 
     p.oldMode = '100644';
     p.newFileName = '/dev/null';
   }
+  const headings = old === null ? [] : p.hunks.map((h) => headingAt(old, h.oldLines === 0 ? h.oldStart - 1 : h.oldStart));
+  return gitFormat(p, path, headings);
+}
+
+/** The git patch of a changed file from its hunks (see core/hunks.ts), as planned where its text was. */
+export function hunkedPatch(path: string, hunks: readonly Hunk[]): string {
+  // Most patches: a name git prints as it is. Written here in one go, as jsdiff's formatPatch
+  // and the headings would give it (test/patch.test.ts holds the two together).
+  if (PLAIN_NAME.test(path)) return plainPatch(path, hunks);
+  const structured: StructuredPatchHunk[] = hunks.map((h) => ({ oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines, lines: h.body.split('\n') }));
+  const p: StructuredPatch = { oldFileName: `a/${path}`, newFileName: `b/${path}`, oldHeader: undefined, newHeader: undefined, hunks: structured, isGit: true };
+  return gitFormat(p, path, hunks.map((h) => h.heading));
+}
+
+/** jsdiff's git patch, with git's tab after a name with a space and its hunk headings. */
+function gitFormat(p: StructuredPatch, path: string, headings: readonly string[]): string {
   let text = formatPatch(p);
   // As git does: a tab after a name with a space, so that patch(1) reads the whole name.
   if (/ /.test(path) && !/^"/.test(path)) text = text.replace(/^(---|\+\+\+) ([ab]\/.*)$/gm, '$1 $2\t');
-  return old === null ? text : withHunkHeadings(text, old);
-}
-
-/**
- * Hunk headers with the function the hunk is in, as git's: the nearest line before the hunk
- * that starts with a letter, '_' or '$' (git's default, which fits C: the function's first line).
- */
-function withHunkHeadings(patch: string, old: LineAccess): string {
-  return patch.replace(/^@@ -(\d+)(?:,\d+)? \+\d+(?:,\d+)? @@$/gm, (header, start: string) => header + headingAt(old, Number(start)));
-}
-
-/** What follows the hunk header of a hunk whose old lines start at `start` (1-based): ` heading` or nothing. */
-function headingAt(old: LineAccess, start: number): string {
-  for (let i = start - 2; i >= 0; i--) {
-    const line = old.at(i);
-    if (/^[A-Za-z_$]/.test(line)) return ` ${line.replace(/\s+$/, '').slice(0, 80)}`;
-  }
-  return '';
+  let i = 0;
+  return text.replace(/^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@$/gm, (header) => header + (headings[i++] ?? ''));
 }
 
 /** A name git and jsdiff print unquoted, with no tab after it: printable ASCII but space, `"` and `\\`. */
 const PLAIN_NAME = /^[!#-[\]-~]+$/;
 
 /** The git patch of a changed file with a plain name: formatPatch's layout, hunk headings and all. */
-function modifyPatch(path: string, hunks: readonly StructuredPatchHunk[], old: LineAccess): string {
+function plainPatch(path: string, hunks: readonly Hunk[]): string {
   const out = [`diff --git a/${path} b/${path}`];
   // As git, jsdiff writes no ---/+++ lines for a patch without hunks.
   if (hunks.length > 0) out.push(`--- a/${path}`, `+++ b/${path}`);
@@ -76,110 +68,27 @@ function modifyPatch(path: string, hunks: readonly StructuredPatchHunk[], old: L
     // The unified format's quirk: a hunk of no lines names the line before it.
     const oldStart = h.oldLines === 0 ? h.oldStart - 1 : h.oldStart;
     const newStart = h.newLines === 0 ? h.newStart - 1 : h.newStart;
-    out.push(`@@ -${oldStart},${h.oldLines} +${newStart},${h.newLines} @@${headingAt(old, oldStart)}`);
-    for (const l of h.lines) out.push(l);
+    out.push(`@@ -${oldStart},${h.oldLines} +${newStart},${h.newLines} @@${h.heading}`, h.body);
   }
-  // Joined, the patch is one string of its own: pieces of the file's text (a heading is a
-  // slice of it) would keep the whole text alive as long as the patch.
   return `${out.join('\n')}\n`;
 }
 
-const NO_EOL = '\\ No newline at end of file';
-
-/** The lines of a text as linesOf() gives them (a final line ending makes no empty last line). */
-class LineAccess {
-  readonly endsWithEol: boolean;
-  constructor(private readonly lines: Lines) {
-    this.endsWithEol = lines.text.endsWith('\n') || lines.text === '';
-  }
-  /** True if line `i` (0-based) exists. */
-  has(i: number): boolean {
-    const start = this.lines.startOf(i);
-    return start !== undefined && start < this.lines.text.length;
-  }
-  /** True if line `i` is the text's last. */
-  isLast(i: number): boolean {
-    return this.has(i) && !this.has(i + 1);
-  }
-  at(i: number): string {
-    const next = this.lines.startOf(i + 1);
-    return this.lines.text.slice(this.lines.startOf(i), next === undefined ? this.lines.text.length : next - 1);
-  }
-}
-
-/** Lines without their \n (a \r stays, as in jsdiff); a final line ending makes no empty line. */
-function linesOf(s: string): string[] {
-  const lines = s.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
+/** The whole patch of a plan's files, in path order. */
+export function renderPatch(files: readonly FileTexts[], prefix: string): string {
+  return [...files]
+    .sort(byPath)
+    .map((f) => ('hunks' in f ? hunkedPatch(prefix + f.path, f.hunks) : filePatch(f.path, f.before, f.after, f.regions, prefix)))
+    .join('');
 }
 
 /**
- * The hunks of a change given as regions (whole lines before and after, see edit.ts), with
- * `CONTEXT_LINES` of context, blocks closer than twice that merged into one hunk: the same
- * hunks `diff -u` and jsdiff give for such a change.
+ * What the patch puts before the paths of the folder's files: the folder as seen from where the
+ * command runs, as diff -ru and spatch do, so that git apply at the top of a repository and
+ * patch -p1 where it was made both work. A folder outside the working folder: its own paths.
  */
-export function hunksOf(before: string | LineAccess, after: AfterText, regions: readonly Region[]): StructuredPatchHunk[] {
-  const old = typeof before === 'string' ? new LineAccess(new Lines(before)) : before;
-  const oldNoEol = (line: number) => old.isLast(line - 1) && !old.endsWithEol;
-  const newEndsWithEol = typeof after === 'string' ? after.endsWith('\n') || after === '' : after.endsWithEol;
-  const blocks: { oldStart: number; removed: string[]; added: string[] }[] = [];
-  let shift = 0; // lines added so far: region.line is counted in the new text
-  for (const r of regions) {
-    const removed = linesOf(r.before);
-    const added = linesOf(r.after);
-    const oldStart = r.line - shift;
-    shift += added.length - removed.length;
-    // Touching blocks are one change, shown as diff shows it: all removed lines, then all added.
-    const prev = blocks[blocks.length - 1];
-    if (prev && prev.oldStart + prev.removed.length === oldStart) {
-      for (const l of removed) prev.removed.push(l);
-      for (const l of added) prev.added.push(l);
-    } else blocks.push({ oldStart, removed, added });
-  }
-  const hunks: StructuredPatchHunk[] = [];
-  let i = 0;
-  let delta = 0; // new line number minus old line number before the current block
-  while (i < blocks.length) {
-    const first = blocks[i];
-    const start = Math.max(1, first.oldStart - CONTEXT_LINES);
-    const lines: string[] = [];
-    const hunkDelta = delta;
-    let oldLine = start; // next old line to print as context
-    let oldCount = 0;
-    let newLinesCount = 0;
-    const context = (upTo: number) => {
-      for (; oldLine < upTo && old.has(oldLine - 1); oldLine++) {
-        lines.push(` ${old.at(oldLine - 1)}`);
-        if (oldNoEol(oldLine)) lines.push(NO_EOL);
-        oldCount++;
-        newLinesCount++;
-      }
-    };
-    for (;;) {
-      const b = blocks[i];
-      context(b.oldStart);
-      b.removed.forEach((l, k) => {
-        lines.push(`-${l}`);
-        if (oldNoEol(b.oldStart + k)) lines.push(NO_EOL);
-      });
-      // The block's last added line ends the new text when nothing of the old text follows it.
-      const endsText = !old.has(b.oldStart + b.removed.length - 1);
-      b.added.forEach((l, k) => {
-        lines.push(`+${l}`);
-        if (endsText && k === b.added.length - 1 && !newEndsWithEol) lines.push(NO_EOL);
-      });
-      oldLine = b.oldStart + b.removed.length;
-      oldCount += b.removed.length;
-      newLinesCount += b.added.length;
-      delta += b.added.length - b.removed.length;
-      i++;
-      if (i >= blocks.length || blocks[i].oldStart - oldLine > 2 * CONTEXT_LINES) break;
-    }
-    context(oldLine + CONTEXT_LINES);
-    hunks.push({ oldStart: start, oldLines: oldCount, newStart: start + hunkDelta, newLines: newLinesCount, lines });
-  }
-  return hunks;
+export function patchPrefix(cwd: string, root: string): string {
+  const rel = relative(cwd, root).split(sep).join('/');
+  return rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel) ? '' : `${rel}/`;
 }
 
 export interface Diffstat {

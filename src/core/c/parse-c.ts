@@ -10,6 +10,9 @@ export interface CParser {
   delete(): void;
 }
 
+/** The wasm modules the parser is made of: web-tree-sitter's runtime, then the C grammar. */
+export const WASM_FILES = ['tree-sitter.wasm', 'tree-sitter-c.wasm'] as const;
+
 export class ParseError extends Error {}
 
 /**
@@ -24,12 +27,15 @@ export class ParserNeeded extends Error {
 let initialised: Promise<typeof import('web-tree-sitter')> | undefined;
 
 /**
- * Creates a parser from the bytes of tree-sitter-c.wasm. web-tree-sitter is imported here, not
- * at the top: a run whose files need no parse never loads it.
+ * Creates a parser from the bytes of tree-sitter's own wasm (web-tree-sitter's runtime) and of
+ * tree-sitter-c.wasm (the grammar). web-tree-sitter is imported here, not at the top: a run
+ * whose files need no parse never loads it.
  */
-export async function createCParser(grammarWasm: Uint8Array): Promise<CParser> {
+export async function createCParser(runtimeWasm: Uint8Array, grammarWasm: Uint8Array): Promise<CParser> {
   initialised ??= import('web-tree-sitter').then(async (m) => {
-    await m.Parser.init();
+    // The runtime's bytes given, not looked for beside web-tree-sitter's file: that file is
+    // bundled into the command (see scripts/bundle.ts).
+    await m.Parser.init({ wasmBinary: runtimeWasm } as object as Parameters<typeof m.Parser.init>[0]);
     return m;
   });
   const { Language, Parser } = await initialised;

@@ -6,9 +6,8 @@ import { layoutOf, type Layout } from './layout.js';
 import { locateSites } from './locate-sites.js';
 import { holderOf } from './enclosing.js';
 import type { CParser } from './parse-c.js';
+import { DEBUG_NAME } from '../runtime.js';
 
-export const DEBUG_NAME = 'memcpy_debug';
-export const HEADER_NAME = 'memcpy_debug.h';
 
 export interface CFilePlan {
   /** Every whole-word occurrence of the name, classified. */
@@ -22,7 +21,6 @@ export interface CFilePlan {
 }
 
 /** The kernel tree's header, for files instrumented in kernel-tree placement. */
-export const TREE_HEADER = '<linux/memcpy_debug.h>';
 
 /**
  * Plans the memcpy → memcpy_debug renames in `text`, and the `#include <header>` that makes

@@ -7,16 +7,8 @@ import { BLOCK_BEGIN, BLOCK_END } from '../build/plan-make.js';
 import { makeLines } from '../build/make-lines.js';
 import { lineEnding } from '../c/plan-c-file.js';
 import type { Edit } from '../edit.js';
+import { TREE_FILES } from '../runtime.js';
 
-export const TREE_FILES = {
-  header: 'include/linux/memcpy_debug.h',
-  source: 'lib/memcpy_debug.c',
-  makefile: 'lib/Makefile',
-  kconfig: 'lib/Kconfig.debug',
-} as const;
-
-/** The files the tree's runtime creates, which no folder run may rename or scan as the user's. */
-export const TREE_CREATED: readonly string[] = [TREE_FILES.header, TREE_FILES.source];
 
 export const MAKEFILE_LINE = `obj-$(CONFIG_MEMCPY_DEBUG) += memcpy_debug.o  # ${MARKER}`;
 

@@ -1,8 +1,9 @@
 // What both commands say when the commit layer refuses or fails: the blockers before the first
 // write (exit 3), a failed write and whether the tree was put back (exit 4).
 import type { FileChange } from '../core/plan.js';
-import { ExitCode, ToolError } from '../cli/errors.js';
-import { checkWritable, CommitError, UnsafePathError } from '../io/commit.js';
+import { ExitCode, ToolError } from '../core/errors.js';
+import type { Context } from './context.js';
+import { checkWritable, CommitError, UnsafePathError } from './commit.js';
 
 /** Refuses the run, before any write, when a file of the plan cannot be written safely. */
 export async function refuseBlocked(root: string, changes: readonly FileChange[], hint: string): Promise<void> {
@@ -25,4 +26,10 @@ export async function committed<T>(dir: string, command: 'instrument' | 'revert'
       [e.rolledBack ? 'the files written before it were put back; the tree is as it was'
         : command === 'instrument' ? `some files could not be put back: run "memcpy-debug revert ${dir}"` : 'run revert again to finish']);
   }
+}
+
+/** Test hook: MEMCPY_DEBUG_TEST_KILL_AFTER=N kills the process (SIGKILL) after N files are written. */
+export function killHook(ctx: Context): (count: number) => void {
+  const n = Number(ctx.env.MEMCPY_DEBUG_TEST_KILL_AFTER ?? 0);
+  return n > 0 ? (count) => { if (count >= n) process.kill(process.pid, 'SIGKILL'); } : () => {};
 }

@@ -1,7 +1,7 @@
 // Progress on stderr for the phases of a run (planning, writing, reading back), only on a
 // terminal and only once the run has lasted over a second: a bar with the phase, the percentage,
 // the count and the time left. Never on a pipe.
-import type { Context } from '../cli/context.js';
+import type { Context } from './context.js';
 import { now } from './clock.js';
 
 export interface Progress {

@@ -1,27 +1,23 @@
-// Planning the C files of a tree: read, prefilter by bytes, plan each file that mentions
-// memcpy. Small trees are planned in this thread; large ones (a whole kernel) by this thread
-// and a pool of worker threads, one thread per core in all. The workers load no parser: the few
-// files that need one are planned here.
+// Planning the C files of a tree: each is read here, and planned by core/plan-file.ts. Small
+// trees are planned in this thread; large ones (a whole kernel) by this thread and a pool of
+// worker threads (plan-worker.ts), one thread per core in all. The workers load no parser: the
+// few files that need one are planned here.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ParseError, ParserNeeded, type CParser } from '../core/c/parse-c.js';
-import { instrumentFile, type FileOutcome } from '../core/instrument-file.js';
-export type { FileOutcome } from '../core/instrument-file.js';
-import { filePatch } from '../render/patch.js';
+import type { CParser } from '../core/c/parse-c.js';
+import type { FileOutcome } from '../core/instrument-file.js';
+import { MEMCPY, NEEDS_PARSER, planFile } from '../core/plan-file.js';
 import { loadCParser } from './assets.js';
 import { FileReader } from './files.js';
 
 export interface FileJob {
   readonly root: string;
   readonly paths: readonly string[];
-  /** Render each changed file's patch (for --dry-run). */
-  readonly withPatch: boolean;
-  /** What the patch puts before each path: the folder as seen from where the command runs. */
-  readonly prefix?: string;
+  /** Compute each changed file's hunks (for --dry-run's patch). */
+  readonly withHunks: boolean;
   /** Include <linux/memcpy_debug.h> (the runtime in the kernel tree), not the folder's header. */
   readonly kernelTree?: boolean;
 }
-
 
 /**
  * What a worker sends back for a batch: the outcomes of its files that mention memcpy, how many
@@ -33,14 +29,25 @@ export interface BatchResult {
   readonly needParser: string[];
 }
 
-/** The name looked for in each file's bytes, as bytes: a string would be encoded for each file. */
-const MEMCPY = Buffer.from('memcpy', 'latin1');
 /** Below this many files, starting workers costs more than it saves. */
 const POOL_THRESHOLD = 2000;
 const BATCH = 64;
 
-/** What planFile gives for a file that needs the parser when it was given none. */
-export const NEEDS_PARSER = 'needs-parser';
+/**
+ * Reads one file of the job and plans it (see planFile). The reader looks for memcpy in a file
+ * read whole at once (most are), so that its end is confirmed only for the files that mention it.
+ */
+export function readAndPlan(job: Omit<FileJob, 'paths'>, path: string, parser: CParser | null, reader: FileReader): ReturnType<typeof planFile> {
+  let bytes: Buffer;
+  let from = -2;
+  try {
+    // The scan's paths are clean: no join() needed (it normalizes, for each of 55,000 files).
+    bytes = reader.read(`${job.root}/${path}`, (b) => (from = b.indexOf(MEMCPY)) >= 0);
+  } catch (e) {
+    return { path, problem: `cannot read: ${(e as Error).message}` };
+  }
+  return planFile(path, bytes, parser, { withHunks: job.withHunks, kernelTree: job.kernelTree, from: from === -2 ? undefined : from });
+}
 
 /**
  * The parser, loaded once the first file needs it: the fast path decides most files without
@@ -65,41 +72,6 @@ export class LazyParser {
     this.parser?.delete();
     this.parser = null;
   }
-}
-
-/**
- * Plans one file; null when it does not mention memcpy (most files), NEEDS_PARSER when it
- * needs a parse and `parser` is null. Every failure is a problem to report, never a throw.
- */
-export function planFile(
-  root: string, path: string, parser: CParser | null, withPatch: boolean, prefix = '', kernelTree = false, reader = new FileReader(),
-): FileOutcome | null | typeof NEEDS_PARSER {
-  let bytes: Buffer;
-  // Where memcpy first is: looked for by the reader in a file read whole at once (most are),
-  // so that its end is confirmed only for the files that mention it.
-  let from = -2;
-  try {
-    // The scan's paths are clean: no join() needed (it normalizes, for each of 55,000 files).
-    bytes = reader.read(`${root}/${path}`, (b) => (from = b.indexOf(MEMCPY)) >= 0);
-  } catch (e) {
-    return { path, problem: `cannot read: ${(e as Error).message}` };
-  }
-  if (from === -2) from = bytes.indexOf(MEMCPY);
-  if (from < 0) return null;
-  if (bytes.indexOf(0) >= 0) return { path, problem: 'not a text file (it holds NUL bytes)' };
-  const text = bytes.toString('latin1');
-  let result;
-  try {
-    result = instrumentFile(path, text, parser, { kernelTree, bytes, hashes: !withPatch, from });
-  } catch (e) {
-    if (e instanceof ParseError) return { path, problem: `cannot parse: ${e.message}` };
-    if (e instanceof ParserNeeded) return NEEDS_PARSER;
-    throw e;
-  }
-  const { afterEndsWithEol, lines, ...planned } = result;
-  const patch = withPatch && afterEndsWithEol !== null && planned.change
-    ? filePatch(path, text, { endsWithEol: afterEndsWithEol }, planned.change.regions, prefix, lines) : null;
-  return { path, planned, patch };
 }
 
 /**
@@ -203,7 +175,7 @@ export class Planner {
     const outcomes: FileOutcome[] = [];
     for (; this.next < end; this.next++) {
       const path = this.queue[this.next];
-      const r = planFile(this.job.root, path, this.parser.parser, this.job.withPatch, this.job.prefix, this.job.kernelTree, this.reader);
+      const r = readAndPlan(this.job, path, this.parser.parser, this.reader);
       if (r === NEEDS_PARSER) {
         this.parser.start();
         this.needParser.push(path);
@@ -216,7 +188,7 @@ export class Planner {
   }
 
   private planWithParser(path: string): void {
-    const r = planFile(this.job.root, path, this.parser.parser, this.job.withPatch, this.job.prefix, this.job.kernelTree, this.reader);
+    const r = readAndPlan(this.job, path, this.parser.parser, this.reader);
     if (r && r !== NEEDS_PARSER) this.keep([r]);
     this.done++;
   }

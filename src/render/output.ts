@@ -1,0 +1,35 @@
+// What a command prints, as data: the patch (--dry-run) or diffstat for stdout, the summary for
+// stderr or as JSON for stdout, and the files --output and --json-file ask for. io/output.ts
+// writes it.
+import type { FileChange, FileTexts } from '../core/plan.js';
+import type { OutputOptions, Outputs, Paint } from '../core/outputs.js';
+import { shellQuote } from '../core/next-steps.js';
+import { colourPatch, renderDiffstat, renderPatch, statsOfChanges } from './patch.js';
+
+/**
+ * The outputs of a run: `prefix` goes before the plan's paths (see patchPrefix), `paint`
+ * colours the patch (null: no colour).
+ */
+export function renderChange<R>(
+  o: OutputOptions,
+  report: R,
+  changes: readonly FileChange[],
+  files: readonly FileTexts[],
+  summary: (report: R, quote: (s: string) => string) => string,
+  prefix: string,
+  paint: Paint | null,
+): Outputs {
+  const out: { files: { name: string; data: Buffer }[]; stdout: Buffer[]; stderr: string } = { files: [], stdout: [], stderr: '' };
+  // --stat: the diffstat, of what would change (--dry-run) or of what changed, as git prints.
+  if (o.stat && !o.json) out.stdout.push(Buffer.from(renderDiffstat(statsOfChanges(changes, prefix)), 'latin1'));
+  if (o.dryRun) {
+    const patch = renderPatch(files, prefix);
+    if (o.output !== undefined) out.files.push({ name: o.output, data: Buffer.from(patch, 'latin1') });
+    if (!o.stat && o.output === undefined && !o.json) out.stdout.push(Buffer.from(paint ? colourPatch(patch, paint) : patch, 'latin1'));
+  }
+  const json = JSON.stringify(report, null, 2) + '\n';
+  if (o.jsonFile !== undefined) out.files.push({ name: o.jsonFile, data: Buffer.from(json) });
+  if (o.json) out.stdout.push(Buffer.from(json));
+  else out.stderr = summary(report, shellQuote);
+  return out;
+}
