@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { BIN, copyTree, FIXTURES, readTree, removeTree, runCli, tempDir } from './helpers/cli.js';
+import { BIN, copyTree, FIXTURES, readTree, removeTree, runCliHere, tempDir } from './helpers/cli.js';
 
 let tmp: string;
 let tree: string;
@@ -21,7 +21,7 @@ afterEach(async () => {
 /** Runs instrument and checks the exit code, the message, and that the tree did not change. */
 async function refuses(args: readonly string[], code: number, message: RegExp): Promise<string> {
   const snapshot = await readTree(tmp);
-  const r = runCli(['instrument', ...args], { cwd: tmp });
+  const r = (await runCliHere(['instrument', ...args], { cwd: tmp }));
   assert.equal(r.status, code, r.stderr);
   assert.match(r.stderr, message);
   assert.equal(r.stdout.length, 0);
@@ -42,7 +42,7 @@ describe('bad input', () => {
     await chmod(join(tree, 'ring.c'), 0o444);
     await refuses(['mcdemo'], 3, /error: cannot write a file\n  ring\.c: the file is read-only\nhint: make them writable \(chmod u\+w\), or leave them out with --exclude/);
     // Left out, the rest is instrumented.
-    const r = runCli(['instrument', 'mcdemo', '--exclude', 'ring.c'], { cwd: tmp });
+    const r = (await runCliHere(['instrument', 'mcdemo', '--exclude', 'ring.c'], { cwd: tmp }));
     assert.equal(r.status, 0, r.stderr);
   });
 
@@ -55,13 +55,14 @@ describe('bad input', () => {
     for (const p of ['main.c', 'ring.c', 'ring.h', 'stats.c', 'Makefile']) await chmod(join(tree, p), 0o666);
     await chmod(join(tree, 'lib'), 0o777);
     await chmod(join(tree, 'lib', 'copy.c'), 0o666);
+    // The bytes before, read while they are readable: the check after must not depend on it.
+    const snapshot = await readTree(tree);
     await chmod(join(tree, 'ring.c'), 0o000);
-    const snapshot = await readTree(tree).catch(() => null);
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'instrument', 'mcdemo'], { cwd: tmp, env: { ...process.env, NO_COLOR: '1' } });
     assert.equal(r.status, 3, r.stderr.toString());
     assert.match(r.stderr.toString(), /error: cannot instrument mcdemo: a file is unusable\n  ring\.c: cannot read: EACCES/);
     await chmod(join(tree, 'ring.c'), 0o644);
-    if (snapshot) assert.deepEqual(await readTree(tree), snapshot);
+    assert.deepEqual(await readTree(tree), snapshot, 'nothing written');
   });
 
   test('a binary file that mentions memcpy', async () => {
@@ -77,14 +78,14 @@ describe('bad input', () => {
   test('a Kbuild makefile with several modules needs no --module; a --module it does not build is refused', async () => {
     await writeFile(join(tree, 'Makefile'), 'obj-m += a.o b.o\na-y := main.o\nb-y := ring.o\n');
     await refuses(['mcdemo', '--module', 'c'], 3, /no composite object named c \(composite objects here: a, b\)/);
-    assert.equal(runCli(['instrument', 'mcdemo', '--module', 'b', '--dry-run'], { cwd: tmp }).status, 0);
-    const several = runCli(['instrument', 'mcdemo', '--dry-run', '--stat'], { cwd: tmp });
+    assert.equal((await runCliHere(['instrument', 'mcdemo', '--module', 'b', '--dry-run'], { cwd: tmp })).status, 0);
+    const several = (await runCliHere(['instrument', 'mcdemo', '--dry-run', '--stat'], { cwd: tmp }));
     assert.equal(several.status, 0, several.stderr);
     assert.match(several.stderr, /Makefile: it builds several composite objects: a, b; no build line is needed/);
     assert.doesNotMatch(several.stdout.toString(), /Makefile|memcpy_debug\.c/);
 
     await writeFile(join(tree, 'Makefile'), 'obj-m += mcdemo.o\n');
-    const single = runCli(['instrument', 'mcdemo', '--dry-run', '--stat'], { cwd: tmp });
+    const single = (await runCliHere(['instrument', 'mcdemo', '--dry-run', '--stat'], { cwd: tmp }));
     assert.equal(single.status, 0, single.stderr);
     assert.match(single.stderr, /its modules are single-file objects \(mcdemo\.o\); no build line is needed/);
   });
@@ -92,17 +93,17 @@ describe('bad input', () => {
   test('a user-space makefile without a list of sources, when --makefile asks for the line', async () => {
     await writeFile(join(tree, 'Makefile'), 'all:\n\t$(CC) -o demo *.c\n');
     await refuses(['mcdemo', '--target', 'user', '--makefile'], 3, /found no variable that lists the C sources[^\n]*\nhint: add memcpy_debug\.c to the sources yourself and use --no-makefile/);
-    const plain = runCli(['instrument', 'mcdemo', '--target', 'user', '--dry-run', '--stat'], { cwd: tmp });
+    const plain = (await runCliHere(['instrument', 'mcdemo', '--target', 'user', '--dry-run', '--stat'], { cwd: tmp }));
     assert.equal(plain.status, 0, plain.stderr);
     assert.match(plain.stderr, /no build file edited; no build line is needed/);
   });
 
   test('git\'s spellings: --no-color, and --stat after a real run', async () => {
-    const r = runCli(['instrument', 'mcdemo', '--stat', '--no-color'], { cwd: tmp });
+    const r = (await runCliHere(['instrument', 'mcdemo', '--stat', '--no-color'], { cwd: tmp }));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout.toString(), /^ mcdemo\/main\.c +\| +\d+ [+-]+$/m);
     assert.match(r.stdout.toString(), /^ \d+ files changed, \d+ insertions\(\+\), \d+ deletions\(-\)$/m);
-    assert.equal(runCli(['revert', 'mcdemo'], { cwd: tmp }).status, 0);
+    assert.equal((await runCliHere(['revert', 'mcdemo'], { cwd: tmp })).status, 0);
   });
 
   test('a folder where a file is expected, an unreadable folder: a clear error, exit 3, nothing written', async () => {
@@ -127,19 +128,19 @@ describe('bad input', () => {
   test('a file name that is not UTF-8 is left alone with a warning; the rest is instrumented', async () => {
     // café.c in Latin-1: the byte 0xe9 alone is not UTF-8.
     await writeFile(Buffer.concat([Buffer.from(`${tree}/`), Buffer.from('caf\xe9.c', 'latin1')]), 'void f(char *d, char *s) { memcpy(d, s, 1); }\n');
-    const r = runCli(['instrument', 'mcdemo'], { cwd: tmp });
+    const r = (await runCliHere(['instrument', 'mcdemo'], { cwd: tmp }));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /warning: caf\uFFFD\.c: its name is not UTF-8, so it is left alone/);
     assert.match(r.stderr, /7 call sites renamed/);
   });
 
   test('a manifest entry with an empty path is a damaged manifest (exit 3)', async () => {
-    assert.equal(runCli(['instrument', 'mcdemo'], { cwd: tmp }).status, 0);
+    assert.equal((await runCliHere(['instrument', 'mcdemo'], { cwd: tmp })).status, 0);
     const path = join(tree, '.memcpy-debug', 'manifest.json');
     const m = JSON.parse(await readFile(path, 'utf8')) as { files: { path: string }[] };
     m.files[0].path = '';
     await writeFile(path, JSON.stringify(m));
-    const r = runCli(['revert', 'mcdemo'], { cwd: tmp });
+    const r = (await runCliHere(['revert', 'mcdemo'], { cwd: tmp }));
     assert.equal(r.status, 3, r.stderr);
     assert.match(r.stderr, /manifest\.json is damaged: bad entry/);
     // Bad regions or edits: the same, never a crash.
@@ -149,7 +150,7 @@ describe('bad input', () => {
       const modify = m2.files.find((f) => f.kind === 'modify')!;
       Object.assign(modify, bad);
       await writeFile(path, JSON.stringify(m2));
-      const b = runCli(['revert', 'mcdemo'], { cwd: tmp });
+      const b = (await runCliHere(['revert', 'mcdemo'], { cwd: tmp }));
       assert.equal(b.status, 3, `${JSON.stringify(bad)}: ${b.stderr}`);
       assert.match(b.stderr, /manifest\.json is damaged: bad entry/);
     }
@@ -157,7 +158,7 @@ describe('bad input', () => {
 
   test('200,000 calls in one function: no stack overflow', async () => {
     await writeFile(join(tree, 'big.c'), `void big(char *d, char *s)\n{\n${'\tmemcpy(d, s, 1);\n'.repeat(200000)}}\n`);
-    const r = runCli(['instrument', 'mcdemo', '--dry-run', '--stat'], { cwd: tmp });
+    const r = (await runCliHere(['instrument', 'mcdemo', '--dry-run', '--stat'], { cwd: tmp }));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /200007 call sites would be renamed/);
   });
@@ -166,7 +167,7 @@ describe('bad input', () => {
     const before = await readTree(tree);
     await refuses(['mcdemo', '--dry-run', '--output', 'mcdemo/main.c'], 2, /error: mcdemo\/main\.c is a file of mcdemo: writing there would overwrite it/);
     assert.deepEqual(await readTree(tree), before);
-    const ok = runCli(['instrument', 'mcdemo', '--dry-run', '--output', 'mcdemo/change.patch'], { cwd: tmp });
+    const ok = (await runCliHere(['instrument', 'mcdemo', '--dry-run', '--output', 'mcdemo/change.patch'], { cwd: tmp }));
     assert.equal(ok.status, 0, ok.stderr);
   });
 
@@ -176,7 +177,7 @@ describe('bad input', () => {
     await writeFile(join(empty, 'a.c'), '/* memcpy is mentioned only here */\nint f(void) { return 0; }\n');
     for (const makefile of [null, 'obj-m += a.o\n', 'all:\n\tcc -o a a.c\n']) {
       if (makefile) await writeFile(join(empty, 'Makefile'), makefile);
-      const r = runCli(['instrument', 'quiet'], { cwd: tmp });
+      const r = (await runCliHere(['instrument', 'quiet'], { cwd: tmp }));
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /^memcpy-debug: nothing to do in quiet: no memcpy call to rename \(1 C file scanned, 1 mention memcpy; left alone: 1 in a comment\); nothing written$/m);
       assert.deepEqual((await readdir(empty)).sort(), makefile ? ['Makefile', 'a.c'] : ['a.c']);
@@ -184,14 +185,14 @@ describe('bad input', () => {
   });
 
   test('a damaged manifest', async () => {
-    assert.equal(runCli(['instrument', 'mcdemo'], { cwd: tmp }).status, 0);
+    assert.equal((await runCliHere(['instrument', 'mcdemo'], { cwd: tmp })).status, 0);
     await writeFile(join(tree, '.memcpy-debug', 'manifest.json'), '{ "format": "memcpy-debug-manifest", ');
-    const r = runCli(['revert', 'mcdemo'], { cwd: tmp });
+    const r = (await runCliHere(['revert', 'mcdemo'], { cwd: tmp }));
     assert.equal(r.status, 3);
     assert.match(r.stderr, /error: \.memcpy-debug\/manifest\.json is damaged: not valid JSON/);
   });
 
-  test('usage errors', () => {
+  test('usage errors', async () => {
     for (const [args, message] of [
       [['instrument'], /error: instrument needs a folder: memcpy-debug instrument DIR/],
       [['instrument', 'mcdemo', '--frobnicate'], /error: unknown option or argument: frobnicate$/m],
@@ -206,7 +207,7 @@ describe('bad input', () => {
       [['instrument', '--', '-x'], /error: -x: no such directory/],
       [['instrument', 'mcdemo', '--target', 'user', '--on-overlap', 'bug'], /--on-overlap bug is not available for the user runtime/],
     ] as const) {
-      const r = runCli(args, { cwd: tmp });
+      const r = (await runCliHere(args, { cwd: tmp }));
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
     }

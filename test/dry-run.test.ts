@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BIN, copyTree, FIXTURES, removeTree, run, runCli, tempDir } from './helpers/cli.js';
+import { BIN, copyTree, FIXTURES, removeTree, run, runCli, runCliHere, tempDir } from './helpers/cli.js';
 import { missing, missingAny } from './helpers/toolchain.js';
 
 /** Every path under `dir` (folders too) with its mtime, to prove nothing was touched. */
@@ -43,7 +43,7 @@ describe('instrument --dry-run', () => {
   test('prints a git-format patch on stdout, the summary on stderr, and writes nothing', async () => {
     const snapshot = await mtimes(tmp);
     // Run inside the folder: the paths are the folder's own.
-    const r = runCli(['instrument', '.', '--dry-run'], { cwd: join(tmp, 'c-rules') });
+    const r = (await runCliHere(['instrument', '.', '--dry-run'], { cwd: join(tmp, 'c-rules') }));
     assert.equal(r.status, 0, r.stderr);
     const patch = r.stdout.toString('latin1');
     assert.match(patch, /^diff --git a\/Makefile b\/Makefile\n--- a\/Makefile\n\+\+\+ b\/Makefile\n@@ /);
@@ -59,13 +59,13 @@ describe('instrument --dry-run', () => {
     assert.deepEqual(await mtimes(tmp), snapshot, 'no file, folder or mtime changed');
   });
 
-  test('colour: never by default on a pipe, always on request, on a terminal unless NO_COLOR', { skip: missing('script') }, () => {
-    const plain = runCli(['instrument', 'c-rules', '--dry-run'], { cwd: tmp }).stdout.toString();
+  test('colour: never by default on a pipe, always on request, on a terminal unless NO_COLOR', { skip: missing('script') }, async () => {
+    const plain = (await runCliHere(['instrument', 'c-rules', '--dry-run'], { cwd: tmp })).stdout.toString();
     assert.doesNotMatch(plain, /\x1b\[/);
-    const forced = runCli(['instrument', 'c-rules', '--dry-run', '--color=always'], { cwd: tmp }).stdout.toString();
+    const forced = (await runCliHere(['instrument', 'c-rules', '--dry-run', '--color=always'], { cwd: tmp })).stdout.toString();
     assert.match(forced, /\x1b\[32m\+\tmemcpy_debug\(/);
     assert.match(forced, /\x1b\[31m-\tmemcpy\(/);
-    const never = runCli(['instrument', 'c-rules', '--dry-run', '--color=never'], { cwd: tmp, env: { FORCE_COLOR: '1' } }).stdout.toString();
+    const never = (await runCliHere(['instrument', 'c-rules', '--dry-run', '--color=never'], { cwd: tmp, env: { FORCE_COLOR: '1' } })).stdout.toString();
     assert.doesNotMatch(never, /\x1b\[/);
 
     const onTty = runOnTerminal(['instrument', 'c-rules', '--dry-run'], tmp, {});
@@ -76,7 +76,7 @@ describe('instrument --dry-run', () => {
   });
 
   test('--stat prints a diffstat; --output writes the patch to a file', { skip: missing('git') }, async () => {
-    const st = runCli(['instrument', '.', '--dry-run', '--stat'], { cwd: join(tmp, 'c-rules') });
+    const st = (await runCliHere(['instrument', '.', '--dry-run', '--stat'], { cwd: join(tmp, 'c-rules') }));
     assert.equal(st.status, 0, st.stderr);
     const out = st.stdout.toString();
     assert.match(out, /^ calls\.c +\| +19 \++-+$/m);
@@ -86,8 +86,8 @@ describe('instrument --dry-run', () => {
     const [added, removed] = git.map((l) => l.split('\t').map(Number)).reduce(([a, d], [x, y]) => [a + x, d + y], [0, 0]);
     assert.ok(out.endsWith(` ${git.length} files changed, ${added} insertions(+), ${removed} deletions(-)\n`), out);
 
-    const full = runCli(['instrument', 'c-rules', '--dry-run'], { cwd: tmp }).stdout;
-    const o = runCli(['instrument', 'c-rules', '--dry-run', '--output', 'change.patch'], { cwd: tmp });
+    const full = (await runCliHere(['instrument', 'c-rules', '--dry-run'], { cwd: tmp })).stdout;
+    const o = (await runCliHere(['instrument', 'c-rules', '--dry-run', '--output', 'change.patch'], { cwd: tmp }));
     assert.equal(o.status, 0, o.stderr);
     assert.equal(o.stdout.length, 0);
     assert.deepEqual(await readFile(join(tmp, 'change.patch')), full);
@@ -100,7 +100,7 @@ describe('instrument --dry-run', () => {
     await writeFile(join(top, 'drivers', 'mcdemo', 'ünïcode.c'), 'void f(char *d, char *s) { memcpy(d, s, 1); }\n');
     await writeFile(join(top, 'drivers', 'mcdemo', 'sp ace.c'), 'void g(char *d, char *s) { memcpy(d, s, 1); }\n');
     for (const c of [['init', '-q'], ['add', '.'], ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'x']]) assert.equal(run('git', c, top).status, 0);
-    const r = runCli(['instrument', 'drivers/mcdemo', '--dry-run'], { cwd: top });
+    const r = (await runCliHere(['instrument', 'drivers/mcdemo', '--dry-run'], { cwd: top }));
     assert.equal(r.status, 0, r.stderr);
     const patch = r.stdout.toString('latin1');
     assert.match(patch, /^diff --git a\/drivers\/mcdemo\/Makefile b\/drivers\/mcdemo\/Makefile$/m);
@@ -120,13 +120,13 @@ describe('instrument --dry-run', () => {
   test('revert --dry-run is the mirror of instrument --dry-run', async () => {
     const dir = join(tmp, 'mirror');
     await copyTree(join(FIXTURES, 'kernel-module', 'before'), dir);
-    const forward = runCli(['instrument', 'mirror', '--dry-run', '--stat'], { cwd: tmp }).stdout.toString();
-    assert.equal(runCli(['instrument', 'mirror'], { cwd: tmp }).status, 0);
-    const back = runCli(['revert', 'mirror', '--dry-run', '--stat'], { cwd: tmp }).stdout.toString();
+    const forward = (await runCliHere(['instrument', 'mirror', '--dry-run', '--stat'], { cwd: tmp })).stdout.toString();
+    assert.equal((await runCliHere(['instrument', 'mirror'], { cwd: tmp })).status, 0);
+    const back = (await runCliHere(['revert', 'mirror', '--dry-run', '--stat'], { cwd: tmp })).stdout.toString();
     const totals = (s: string) => /(\d+) files? changed, (\d+) insertions?\(\+\), (\d+) deletions?/.exec(s)!.slice(1).map(Number);
     const [files, added, removed] = totals(forward);
     assert.deepEqual(totals(back), [files, removed, added]);
-    const patch = runCli(['revert', 'mirror', '--dry-run'], { cwd: tmp }).stdout.toString();
+    const patch = (await runCliHere(['revert', 'mirror', '--dry-run'], { cwd: tmp })).stdout.toString();
     assert.doesNotMatch(patch, /^\+$/m, 'no unchanged line removed and added again');
   });
 
@@ -150,27 +150,27 @@ describe('instrument --dry-run', () => {
   });
 
   test('--exit-code: 1 with changes, 0 without', async () => {
-    assert.equal(runCli(['instrument', 'c-rules', '--dry-run', '--exit-code'], { cwd: tmp }).status, 1);
-    assert.equal(runCli(['instrument', 'c-rules', '--dry-run'], { cwd: tmp }).status, 0);
+    assert.equal((await runCliHere(['instrument', 'c-rules', '--dry-run', '--exit-code'], { cwd: tmp })).status, 1);
+    assert.equal((await runCliHere(['instrument', 'c-rules', '--dry-run'], { cwd: tmp })).status, 0);
     const done = join(tmp, 'done');
     await copyTree(join(FIXTURES, 'c-rules', 'after'), done);
-    const r = runCli(['instrument', 'done', '--dry-run', '--exit-code', '--target', 'kernel'], { cwd: tmp });
+    const r = (await runCliHere(['instrument', 'done', '--dry-run', '--exit-code', '--target', 'kernel'], { cwd: tmp }));
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.length, 0);
   });
 
-  test('--json: the summary as data', () => {
-    const r = runCli(['instrument', 'c-rules', '--dry-run', '--json', '--output', 'p.patch'], { cwd: tmp });
+  test('--json: the summary as data', async () => {
+    const r = (await runCliHere(['instrument', 'c-rules', '--dry-run', '--json', '--output', 'p.patch'], { cwd: tmp }));
     assert.equal(r.status, 0, r.stderr);
     const j = JSON.parse(r.stdout.toString()) as { renamed: number; files: unknown[]; notes: { path: string; line: number; kind: string }[] };
     assert.equal(j.renamed, 28);
     assert.equal(j.files.length, 13);
     assert.ok(j.notes.some((n) => n.path === 'values.c' && n.line === 5 && n.kind === 'value'));
-    assert.equal(runCli(['instrument', 'c-rules', '--dry-run', '--json'], { cwd: tmp }).status, 2, 'patch and JSON cannot share stdout');
+    assert.equal((await runCliHere(['instrument', 'c-rules', '--dry-run', '--json'], { cwd: tmp })).status, 2, 'patch and JSON cannot share stdout');
   });
 
   test('--json has one record per memcpy, as ast-grep\'s; --json-file writes it beside the patch on stdout', async () => {
-    const r = runCli(['instrument', 'c-rules', '--dry-run', '--json-file', 'sites.json'], { cwd: tmp });
+    const r = (await runCliHere(['instrument', 'c-rules', '--dry-run', '--json-file', 'sites.json'], { cwd: tmp }));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout.toString(), /^diff --git /m, 'the patch still on stdout');
     assert.match(r.stderr, /would instrument c-rules/, 'the text summary still on stderr');
@@ -211,7 +211,8 @@ describe('a tree of 2,000 C files or more: planned by worker threads as the scan
   });
 
   test('-j 2, -j 3 and -j 1 (all in one thread) give the same patch and the same records', async () => {
-    const runs = ['1', '2', '3'].map((j) => runCli(['instrument', 'big', '--dry-run', '-j', j, '--json-file', `big-${j}.json`], { cwd: tmp }));
+    const runs = [];
+    for (const j of ['1', '2', '3']) runs.push(await runCliHere(['instrument', 'big', '--dry-run', '-j', j, '--json-file', `big-${j}.json`], { cwd: tmp }));
     for (const r of runs) assert.equal(r.status, 0, r.stderr);
     assert.match(runs[0].stderr, /572 call sites would be renamed to memcpy_debug in 520 files \(520 calls, 52 in macro bodies\)/);
     assert.match(runs[0].stderr, /2600 C files scanned, 520 mention memcpy/);
@@ -229,9 +230,9 @@ describe('a tree of 2,000 C files or more: planned by worker threads as the scan
     assert.match(patch, /\+\tmemcpy_debug\(a, b, 10\);\r\n/);
   });
 
-  test('--jobs takes a whole number of threads, 1 or more', () => {
+  test('--jobs takes a whole number of threads, 1 or more', async () => {
     for (const bad of ['0', 'x', '1.5']) {
-      const r = runCli(['instrument', 'big', '--dry-run', '--jobs', bad], { cwd: tmp });
+      const r = (await runCliHere(['instrument', 'big', '--dry-run', '--jobs', bad], { cwd: tmp }));
       assert.equal(r.status, 2, bad);
       assert.match(r.stderr, /--jobs needs a whole number of threads, 1 or more/);
     }

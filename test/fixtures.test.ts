@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { copyTree, FIXTURES, removeTree, run, runCli, tempDir, treeDiff } from './helpers/cli.js';
+import { copyTree, FIXTURES, removeTree, run, runCliHere, tempDir, treeDiff } from './helpers/cli.js';
 import { missingAny } from './helpers/toolchain.js';
 
 const cases = readdirSync(FIXTURES).filter((c) => existsSync(join(FIXTURES, c, 'before')) && existsSync(join(FIXTURES, c, 'args.json')));
@@ -20,7 +20,7 @@ for (const name of cases) {
       const tmp = await tempDir();
       try {
         await copyTree(join(dir, 'before'), join(tmp, name));
-        const r = runCli(['instrument', name, ...args], { cwd: tmp });
+        const r = (await runCliHere(['instrument', name, ...args], { cwd: tmp }));
         assert.equal(r.status, 0, r.stderr);
         if (process.env.UPDATE_FIXTURES) {
           await removeTree(join(dir, 'after'));
@@ -29,12 +29,12 @@ for (const name of cases) {
         }
         assert.deepEqual(await treeDiff(join(tmp, name), join(dir, 'after')), []);
 
-        const again = runCli(['instrument', name, ...args], { cwd: tmp });
+        const again = (await runCliHere(['instrument', name, ...args], { cwd: tmp }));
         assert.equal(again.status, 0, again.stderr);
         assert.match(again.stderr, /already instrumented/);
         assert.deepEqual(await treeDiff(join(tmp, name), join(dir, 'after')), []);
 
-        const back = runCli(['revert', name], { cwd: tmp });
+        const back = (await runCliHere(['revert', name], { cwd: tmp }));
         assert.equal(back.status, 0, back.stderr);
         assert.deepEqual(await treeDiff(join(tmp, name), join(dir, 'before')), []);
         assert.equal(existsSync(join(tmp, name, '.memcpy-debug')), false, 'the state folder is gone');
@@ -47,7 +47,7 @@ for (const name of cases) {
       const tmp = await tempDir();
       try {
         await copyTree(join(dir, 'before'), join(tmp, name));
-        const r = runCli(['instrument', name, '--dry-run', ...args], { cwd: tmp });
+        const r = (await runCliHere(['instrument', name, '--dry-run', ...args], { cwd: tmp }));
         assert.equal(r.status, 0, r.stderr);
         assert.deepEqual(await treeDiff(join(tmp, name), join(dir, 'before')), [], 'dry run wrote nothing');
         // Its paths start with the folder as named from where the command ran (a/<name>/...).

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { removeTree, runCli, tempDir, treeDiff } from './helpers/cli.js';
+import { removeTree, runCliHere, tempDir, treeDiff } from './helpers/cli.js';
 import { prng } from './helpers/prng.js';
 
 const BODY_LINES = [
@@ -105,14 +105,14 @@ test('instrument, edit, revert over generated C files', async () => {
       const args = ['--target', 'user', '--no-makefile'];
 
       // Round trip: byte for byte.
-      let r = runCli(['instrument', `gen${seed}`, ...args], { cwd: tmp });
+      let r = (await runCliHere(['instrument', `gen${seed}`, ...args], { cwd: tmp }));
       assert.equal(r.status, 0, `seed ${seed}: ${r.stderr}`);
-      r = runCli(['revert', `gen${seed}`], { cwd: tmp });
+      r = (await runCliHere(['revert', `gen${seed}`], { cwd: tmp }));
       assert.equal(r.status, 0, `seed ${seed}: ${r.stderr}`);
       assert.deepEqual(await treeDiff(tree, orig), [], `seed ${seed}`);
 
       // With user edits: theirs kept, ours gone.
-      r = runCli(['instrument', `gen${seed}`, ...args], { cwd: tmp });
+      r = (await runCliHere(['instrument', `gen${seed}`, ...args], { cwd: tmp }));
       assert.equal(r.status, 0, `seed ${seed}: ${r.stderr}`);
       const expected = new Map<string, string>();
       for (const [path, text] of files) {
@@ -125,7 +125,7 @@ test('instrument, edit, revert over generated C files', async () => {
         await writeFile(join(tree, path), Buffer.from(e.edited, 'latin1'));
         expected.set(path, e.expected);
       }
-      r = runCli(['revert', `gen${seed}`], { cwd: tmp });
+      r = (await runCliHere(['revert', `gen${seed}`], { cwd: tmp }));
       assert.equal(r.status, 0, `seed ${seed}: ${r.stderr}`);
       for (const [path, text] of expected) {
         const now = (await readFile(join(tree, path))).toString('latin1');

@@ -1,4 +1,5 @@
 // Runs the built CLI as a user would: a child process on a real folder.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,4 +71,25 @@ export async function treeDiff(a: string, b: string): Promise<string[]> {
 export function run(cmd: string, args: readonly string[], cwd: string, input?: Buffer): { status: number | null; output: string } {
   const r = spawnSync(cmd, args, { cwd, input, maxBuffer: 1 << 30 });
   return { status: r.status, output: `${r.stdout?.toString() ?? ''}${r.stderr?.toString() ?? ''}` };
+}
+
+/**
+ * Runs the CLI in this process, as prettier's tests do: main() with streams of its own. The same
+ * code as the spawned command but for Node's start (bin.ts only sets V8 flags); for runs that
+ * need no terminal, signal or other user, where a spawn adds nothing but time.
+ */
+export async function runCliHere(args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const { main } = await import('../../src/cli/main.js');
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const sink = (to: Buffer[]) => ({ write: (d: string | Uint8Array) => to.push(typeof d === 'string' ? Buffer.from(d) : Buffer.from(d)) });
+  const status = await main(args, { cwd: opts.cwd ?? process.cwd(), env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdout: sink(out), stderr: sink(err) });
+  return { status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() };
+}
+
+/** Runs a shell command in `dir` (with `env` added); fails the test with its output when it fails. */
+export function sh(dir: string, command: string, env: Record<string, string> = {}): string {
+  const r = run('env', [...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'bash', '-c', command], dir);
+  assert.equal(r.status, 0, `${command}:\n${r.output.slice(-4000)}`);
+  return r.output;
 }

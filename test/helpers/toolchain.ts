@@ -2,7 +2,7 @@
 // .ci/run installs both; elsewhere, scripts/install-test-deps.sh does.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './cli.js';
+import { REPO, run } from './cli.js';
 
 /**
  * The Kbuild tree of an installed linux-headers-*-amd64 package, or null.
@@ -38,6 +38,19 @@ export function kernelSource(): string | null {
   const given = process.env.MEMCPY_DEBUG_TEST_KERNEL_SOURCE;
   const path = given ?? '/usr/src/linux-source-6.1.tar.xz';
   return path !== '' && existsSync(path) ? path : null;
+}
+
+/** Where scripts/fetch-sources.sh puts the real projects' sources; MEMCPY_DEBUG_TEST_SOURCES names another folder (an empty one: none). */
+export const SOURCES = process.env.MEMCPY_DEBUG_TEST_SOURCES ?? join(REPO, '.cache', 'sources');
+
+/**
+ * Why a test of the project fetched into SOURCES/name cannot run here (its `marker` file is
+ * missing), or undefined when it can. In CI a failed fetch is a failure, never a skip.
+ */
+export function unfetched(name: string, marker: string): string | undefined {
+  if (existsSync(join(SOURCES, name, marker))) return undefined;
+  if (process.env.CI) throw new Error(`${name} sources are missing: .ci/run fetches them (scripts/fetch-sources.sh)`);
+  return `${name} sources not fetched (scripts/fetch-sources.sh fetches them from Debian)`;
 }
 
 /** Why a test needing several tools cannot run here, or undefined. */

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { copyTree, FIXTURES, removeTree, run, runCli, tempDir } from './helpers/cli.js';
-import { missing } from './helpers/toolchain.js';
+import { copyTree, FIXTURES, removeTree, run, runCli, tempDir } from '../helpers/cli.js';
+import { missing } from '../helpers/toolchain.js';
 
 const REPORT = /^memcpy overlap detected: dst=0x[0-9a-f]+ src=0x[0-9a-f]+ size=28 delta=-4 at (\S*\/)?ring\.c:\d+ in ring_drop_front$/m;
 

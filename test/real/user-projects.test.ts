@@ -9,11 +9,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readTree, REPO, removeTree, run, runCli, tempDir } from './helpers/cli.js';
-import { missing } from './helpers/toolchain.js';
+import { readTree, removeTree, run, runCli, sh, tempDir } from '../helpers/cli.js';
+import { missing, SOURCES, unfetched } from '../helpers/toolchain.js';
 
-// MEMCPY_DEBUG_TEST_SOURCES names another folder of fetched sources (an empty one: none).
-const SOURCES = process.env.MEMCPY_DEBUG_TEST_SOURCES ?? join(REPO, '.cache', 'sources');
 
 interface Project {
   /** The folder in .cache/sources, and a file that says it was fetched. */
@@ -65,15 +63,8 @@ const PROJECTS: Record<string, Project> = {
   },
 };
 
-function sh(dir: string, command: string, env: Record<string, string> = {}): string {
-  const r = run('env', [...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'bash', '-c', command], dir);
-  assert.equal(r.status, 0, `${command}:\n${r.output.slice(-4000)}`);
-  return r.output;
-}
-
 for (const [title, p] of Object.entries(PROJECTS)) {
-  const fetched = existsSync(join(SOURCES, p.source, p.marker));
-  const skip = fetched ? missing('gcc') : `${p.source} sources not fetched (scripts/fetch-sources.sh fetches them from Debian)`;
+  const skip = unfetched(p.source, p.marker) ?? missing('gcc');
   describe(title, () => {
     let tmp: string;
     before(async () => {

@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, after, describe, test } from 'node:test';
-import { copyTree, FIXTURES, removeTree, run, runCli, tempDir, treeDiff } from './helpers/cli.js';
-import { buildModule, kbuildDir, missing } from './helpers/toolchain.js';
+import { copyTree, FIXTURES, removeTree, run, runCli, tempDir, treeDiff } from '../helpers/cli.js';
+import { buildModule, kbuildDir, missing } from '../helpers/toolchain.js';
 
 const FIXTURE = join(FIXTURES, 'kernel-module', 'before');
 const skip = missing('kbuild');

@@ -3,27 +3,14 @@
 // systems, and their tests run; an overlapping copy added to zlib is reported by file:line and
 // function; revert gives back the sources byte for byte.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { copyTree, REPO, removeTree, run, runCli, tempDir, treeDiff } from './helpers/cli.js';
-import { missing } from './helpers/toolchain.js';
+import { copyTree, removeTree, runCli, sh, tempDir, treeDiff } from '../helpers/cli.js';
+import { missing, SOURCES, unfetched } from '../helpers/toolchain.js';
 
-// MEMCPY_DEBUG_TEST_SOURCES names another folder of fetched sources (an empty one: none).
-const SOURCES = process.env.MEMCPY_DEBUG_TEST_SOURCES ?? join(REPO, '.cache', 'sources');
 
-/** Skipped only when the source package could not be fetched. */
-function unfetched(name: string, marker: string): string | undefined {
-  return existsSync(join(SOURCES, name, marker)) ? undefined : `${name} sources not fetched (scripts/fetch-sources.sh fetches them from Debian)`;
-}
 
-/** Runs a shell command in `dir`; fails the test with its output when it fails. */
-function sh(dir: string, command: string): string {
-  const r = run('bash', ['-c', command], dir);
-  assert.equal(r.status, 0, `${command}:\n${r.output.slice(-4000)}`);
-  return r.output;
-}
 
 const skipZlib = unfetched('zlib', 'zlib.h') ?? missing('gcc') ?? missing('cmake');
 describe('zlib 1.2.13', () => {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { copyTree, removeTree, run, runCli, tempDir, treeDiff } from './helpers/cli.js';
-import { buildModule, cleanModule, kernelSource, missingAny } from './helpers/toolchain.js';
+import { copyTree, removeTree, run, runCli, tempDir, treeDiff } from '../helpers/cli.js';
+import { buildModule, cleanModule, kernelSource, missingAny } from '../helpers/toolchain.js';
 
 const FOLDERS = ['fs/nfs', 'fs/fat', 'net/sunrpc', 'net/bluetooth'];
 const skip = missingAny('kbuild', 'kernel-source');

@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { copyTree, FIXTURES, removeTree, run, runCli, tempDir } from './helpers/cli.js';
-import { missing } from './helpers/toolchain.js';
+import { copyTree, FIXTURES, removeTree, run, runCli, tempDir } from '../helpers/cli.js';
+import { missing } from '../helpers/toolchain.js';
 
 const REPORT = /^memcpy overlap detected: dst=(0x[0-9a-f]+|\(nil\)) src=(0x[0-9a-f]+) size=(\d+) delta=(-?\d+) at (\S+):(\d+) in (\w+)$/;
 const WARNINGS = ['-Wall', '-Wextra', '-Werror', '-O2'];

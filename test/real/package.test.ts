@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { copyTree, FIXTURES, REPO, removeTree, run, tempDir } from './helpers/cli.js';
-import { missing } from './helpers/toolchain.js';
+import { copyTree, FIXTURES, REPO, removeTree, run, tempDir } from '../helpers/cli.js';
+import { missing } from '../helpers/toolchain.js';
 
 describe('npm pack', () => {
   let tmp: string;
