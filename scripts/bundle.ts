@@ -11,7 +11,8 @@ import { WASM_FILES } from '../src/core/c/parse-c.js';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 await build({
   absWorkingDir: repo,
-  entryPoints: { 'memcpy-debug': 'src/bin.ts', 'plan-worker': 'src/io/plan-worker.ts' },
+  // From tsc's output: it holds the manifest's validator, generated there (scripts/manifest-validator.ts).
+  entryPoints: { 'memcpy-debug': 'dist/src/bin.js', 'plan-worker': 'dist/src/io/plan-worker.js' },
   outdir: 'dist/bundle',
   outExtension: { '.js': '.js' },
   bundle: true,

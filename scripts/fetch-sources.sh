@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches the upstream sources of the real projects the tests instrument, from Debian's source
 # packages, into .cache/sources/<name>: zlib 1.2.13, btrfs-progs 6.2, lz4 1.9.4, xz-utils 5.4.1,
-# sqlite3 3.40.1 and git 2.39. Idempotent. Needs Debian's deb-src entries; as root it adds them
+# sqlite3 3.40.1 and git 2.39. Idempotent; exits 1 when one could not be fetched. Needs Debian's deb-src entries; as root it adds them
 # when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +30,15 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+failed=0
 for name in "${want[@]}"; do
-  (cd "$tmp" && apt-get source --download-only -qq "$name" >/dev/null 2>&1) || { echo "sources: cannot fetch $name"; continue; }
+  # The newest version first; then the others the lists know (a security update's source can be
+  # missing from a mirror that has the release's).
+  fetched=""
+  for spec in "$name" $(apt-cache showsrc "$name" 2>/dev/null | sed -n 's/^Version: /'"$name"'=/p'); do
+    (cd "$tmp" && apt-get source --download-only -qq "$spec" >/dev/null 2>&1) && { fetched=$spec; break; }
+  done
+  [ -n "$fetched" ] || { echo "sources: cannot fetch $name"; failed=1; continue; }
   orig=$(ls "$tmp"/${name}_*.orig.tar.* | head -1) # sqlite3 also has an .orig-www tarball
   mkdir -p "$tmp/x-$name"
   tar -xf "$orig" -C "$tmp/x-$name"
@@ -39,3 +46,4 @@ for name in "${want[@]}"; do
   mv "$tmp/x-$name"/* "$dest/$name"
   echo "sources: $name from $(basename "$orig")"
 done
+exit $failed

@@ -142,7 +142,7 @@ describe('bad input', () => {
     await writeFile(path, JSON.stringify(m));
     const r = (await runCliHere(['revert', 'mcdemo'], { cwd: tmp }));
     assert.equal(r.status, 3, r.stderr);
-    assert.match(r.stderr, /manifest\.json is damaged: bad entry/);
+    assert.match(r.stderr, /manifest\.json is damaged: files\.0\.path: not a plain relative path inside the folder/);
     // Bad regions or edits: the same, never a crash.
     for (const bad of [{ regions: [[0, 'a']] }, { regions: [['1', 'a', 'b']] }, { edits: [[5, 2, 'x']] }, { regions: 'x' }]) {
       const m2 = JSON.parse(await readFile(path, 'utf8')) as { files: Record<string, unknown>[] };
@@ -152,7 +152,37 @@ describe('bad input', () => {
       await writeFile(path, JSON.stringify(m2));
       const b = (await runCliHere(['revert', 'mcdemo'], { cwd: tmp }));
       assert.equal(b.status, 3, `${JSON.stringify(bad)}: ${b.stderr}`);
-      assert.match(b.stderr, /manifest\.json is damaged: bad entry/);
+      assert.match(b.stderr, /manifest\.json is damaged: files\.\d+\.(regions|edits)/);
+    }
+  });
+
+  test('every malformed manifest field is a damaged manifest (exit 3), named, never a crash', async () => {
+    assert.equal((await runCliHere(['instrument', 'mcdemo'], { cwd: tmp })).status, 0);
+    const path = join(tree, '.memcpy-debug', 'manifest.json');
+    const good = await readFile(path, 'utf8');
+    type M = { options: Record<string, unknown>; files: Record<string, unknown>[] } & Record<string, unknown>;
+    const cases: [string, (m: M) => void, RegExp][] = [
+      ['options of the wrong type', (m) => { m.options = [] as unknown as M['options']; }, /options: /],
+      ['excludes [5]', (m) => { m.options.excludes = [5]; }, /options\.excludes\.0: /],
+      ['excludes null', (m) => { m.options.excludes = null; }, /options\.excludes: /],
+      ['target missing', (m) => { delete m.options.target; }, /options\.target: /],
+      ['folders not an array', (m) => { m.options.placement = 'kernel-tree'; m.options.folders = 'fs'; }, /options\.folders: /],
+      ['a NUL in a path', (m) => { m.files[0].path = 'ring\0.c'; }, /files\.0\.path: not a plain relative path/],
+      ['a name over 255 bytes', (m) => { m.files[0].path = `${'x'.repeat(256)}.c`; }, /files\.0\.path: not a plain relative path/],
+      ['a path out of the folder', (m) => { m.files[0].path = '../outside.c'; }, /files\.0\.path: not a plain relative path/],
+      ['files not an array', (m) => { m.files = {} as M['files']; }, /files: /],
+      ['state unknown', (m) => { m.state = 'done'; }, /state: /],
+    ];
+    for (const [what, spoil, message] of cases) {
+      const m = JSON.parse(good) as M;
+      spoil(m);
+      await writeFile(path, JSON.stringify(m));
+      for (const command of ['revert', 'instrument']) {
+        const r = await runCliHere([command, 'mcdemo'], { cwd: tmp });
+        assert.equal(r.status, 3, `${what}, ${command}: ${r.stderr}`);
+        assert.match(r.stderr, /manifest\.json is damaged: /, what);
+        assert.match(r.stderr, message, what);
+      }
     }
   });
 

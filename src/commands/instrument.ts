@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES, type BuildFiles } from '../core/build/plan-build.js';
 import { chooseTarget, planInstrument, runtimePaths } from '../core/instrument-plan.js';
 import { holds, type Manifest, type TreeFolder } from '../core/manifest.js';
-import { byPath } from '../core/plan.js';
+import { byPath } from '../core/order.js';
 import { shellQuote } from '../core/next-steps.js';
 import { RUNTIME_FILES, TREE_CREATED, type OnOverlap, type Placement, type SamePointer, type Target } from '../core/runtime.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../core/errors.js';

@@ -6,7 +6,7 @@ import { BUILD_FILE_NAMES } from '../core/build/plan-build.js';
 import { ExitCode, type ExitCodeValue } from '../core/errors.js';
 import type { Manifest } from '../core/manifest.js';
 import type { OutputOptions } from '../core/outputs.js';
-import { byPath } from '../core/plan.js';
+import { byPath } from '../core/order.js';
 import type { RevertReport } from '../core/report.js';
 import {
   addEntryRevert, addStructuralBuild, addStructuralC, addStructuralRuntime, emptyRevertPlan, keepRuntimeIfUsed, revertJournal,

@@ -12,7 +12,8 @@ import { KernelExclusions, type Exclusion, type ExclusionRule, type KbuildMakefi
 import { planTreeKconfig, planTreeMakefile } from './kernel/tree-runtime.js';
 import { entryOf, type Manifest, type ManifestEntry, type TreeFolder } from './manifest.js';
 import { nextSteps, shellQuote } from './next-steps.js';
-import { byPath, modifyChange, sha256, type FileChange, type FileTexts } from './plan.js';
+import { modifyChange, sha256, type FileChange, type FileTexts } from './plan.js';
+import { byPath } from './order.js';
 import { addCounts, type BuildReport, type InstrumentReport } from './report.js';
 import { fillTemplate, isOurRuntimeFile, ON_OVERLAP, renderRuntime, RUNTIME_FILES, TREE_CREATED, TREE_FILES, type OnOverlap, type Placement, type SamePointer, type Target, type Templates, type TreeTemplates } from './runtime.js';
 

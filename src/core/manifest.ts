@@ -1,12 +1,15 @@
 // The manifest: what instrument did, kept in the instrumented folder so that revert can undo
 // exactly that. It doubles as the journal: its state says whether a run was cut off.
 import type { Region } from './edit.js';
+import { MANIFEST_FORMAT } from './manifest-schema.js';
+import { validate as validateManifest } from './manifest-validate.js';
+import { isPlainRelativePath } from './paths.js';
 import type { FileChange } from './plan.js';
 import type { OnOverlap, Placement, SamePointer, Target } from './runtime.js';
 
 export const STATE_DIR = '.memcpy-debug';
 export const MANIFEST_PATH = `${STATE_DIR}/manifest.json`;
-export const MANIFEST_FORMAT = 'memcpy-debug-manifest';
+export { MANIFEST_FORMAT };
 
 /**
  * instrumenting: instrument is (or was, if cut off) writing files;
@@ -95,7 +98,7 @@ export function regionsOf(entry: ModifyEntry): Region[] {
 
 export class ManifestError extends Error {}
 
-/** Parses and checks a manifest; throws ManifestError with what is wrong. */
+/** Parses and checks a manifest: its schema, then the rules a schema cannot say; throws ManifestError with what is wrong. */
 export function parseManifest(json: string): Manifest {
   let m: unknown;
   try {
@@ -104,29 +107,33 @@ export function parseManifest(json: string): Manifest {
     throw new ManifestError(`not valid JSON (${(e as Error).message})`);
   }
   const o = m as Partial<Manifest> | null;
-  if (!o || o.format !== MANIFEST_FORMAT) throw new ManifestError('not a memcpy-debug manifest');
+  if (!o || typeof o !== 'object' || o.format !== MANIFEST_FORMAT) throw new ManifestError('not a memcpy-debug manifest');
   if (o.version !== 1) throw new ManifestError(`manifest version ${String(o.version)} is not supported by this memcpy-debug`);
-  if (!['instrumenting', 'instrumented', 'reverting'].includes(o.state as string)) throw new ManifestError('unknown state');
-  if (!o.options || !Array.isArray(o.files)) throw new ManifestError('options or files missing');
-  if (o.options.placement === 'kernel-tree' && (!Array.isArray(o.options.folders) || !o.options.folders.every((f) => typeof f?.path === 'string' && Array.isArray(f.excludes) && safeRelative(f.path, true)))) {
-    throw new ManifestError('bad folder list');
+  if (!validateManifest(m)) {
+    const e = validateManifest.errors![0];
+    const at = e.instancePath.slice(1).split('/').filter((p) => p !== '');
+    if (e.keyword === 'required') at.push(e.params.missingProperty as string);
+    const what = e.keyword === 'required' ? 'missing' : e.keyword === 'additionalProperties' ? `unknown field ${e.params.additionalProperty as string}` : e.message;
+    throw new ManifestError(`${at.length === 0 ? 'the manifest' : at.join('.')}: ${what}`);
   }
-  for (const f of o.files) {
-    const ok = typeof f?.path === 'string' && safeRelative(f.path, false) &&
-      typeof f.after === 'string' &&
-      (f.kind === 'create' || (f.kind === 'modify' && typeof f.before === 'string' && Array.isArray(f.regions) && Array.isArray(f.edits) &&
-        f.regions.every((r: unknown) => Array.isArray(r) && r.length === 3 && Number.isInteger(r[0]) && r[0] >= 1 && typeof r[1] === 'string' && typeof r[2] === 'string') &&
-        f.edits.every((e: unknown) => Array.isArray(e) && e.length === 3 && Number.isInteger(e[0]) && Number.isInteger(e[1]) && 0 <= e[0] && e[0] <= e[1] && typeof e[2] === 'string')));
-    if (!ok) throw new ManifestError(`bad entry ${JSON.stringify(f).slice(0, 120)}`);
-  }
-  return o as Manifest;
+  const manifest = m as Manifest;
+  const bad = (where: string, what: string) => new ManifestError(`${where}: ${what}`);
+  if (Number.isNaN(Date.parse(manifest.createdAt))) throw bad('createdAt', 'not a date');
+  const { buildFile, folders = [] } = manifest.options;
+  if (buildFile !== null && !isPlainRelativePath(buildFile)) throw bad('options.buildFile', OUTSIDE_FOLDER);
+  folders.forEach((f, i) => {
+    if (!isPlainRelativePath(f.path, true)) throw bad(`options.folders.${i}.path`, OUTSIDE_TREE);
+  });
+  manifest.files.forEach((f, i) => {
+    if (!isPlainRelativePath(f.path)) throw bad(`files.${i}.path`, OUTSIDE_FOLDER);
+    if (f.folder !== undefined && !isPlainRelativePath(f.folder, true)) throw bad(`files.${i}.folder`, OUTSIDE_TREE);
+    if (f.kind === 'modify' && f.edits.some(([start, end]) => start > end)) throw bad(`files.${i}.edits`, 'an edit ends before it starts');
+  });
+  return manifest;
 }
 
-/** A relative POSIX path that stays inside its root: no '..', '.', empty or absolute parts. */
-function safeRelative(path: string, emptyOk: boolean): boolean {
-  if (path === '') return emptyOk;
-  return !path.startsWith('/') && !path.split('/').some((p) => p === '..' || p === '' || p === '.');
-}
+const OUTSIDE_FOLDER = 'not a plain relative path inside the folder';
+const OUTSIDE_TREE = 'not a plain relative path inside the tree';
 
 export function serializeManifest(m: Manifest): string {
   return JSON.stringify(m, null, 1) + '\n';

@@ -89,8 +89,6 @@ function sha256Edited(bytes: Uint8Array, edits: readonly Edit[]): string {
   return hash.update(bytes.subarray(pos)).digest('hex');
 }
 
-export const byPath = (a: { path: string }, b: { path: string }): number =>
-  a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 
 /** A file's change for the patch: its texts, or its hunks (computed where its text was read). */
 export type FileTexts =

@@ -10,7 +10,8 @@ import { revertRegions, type Edit } from './edit.js';
 import { ExitCode, ToolError } from './errors.js';
 import { Lines } from './lines.js';
 import { holds, regionsOf as manifestRegions, type Manifest, type ManifestEntry } from './manifest.js';
-import { byPath, modifyChange, sha256, sha256Bytes, type FileChange, type FileTexts } from './plan.js';
+import { modifyChange, sha256, sha256Bytes, type FileChange, type FileTexts } from './plan.js';
+import { byPath } from './order.js';
 import type { RevertFileReport, RevertStatus } from './report.js';
 import {
   DEBUG_NAME, fillTemplate, isOurRuntimeFile, renderRuntime, runtimeParamsOf, RUNTIME_FILES, TREE_CREATED, TREE_FILES,

@@ -16,7 +16,9 @@ import { access } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { applyEdits, revertRegions } from '../core/edit.js';
 import { MANIFEST_PATH, serializeManifest, STATE_DIR, type Manifest } from '../core/manifest.js';
-import { byPath, sha256, sha256Bytes, type FileChange } from '../core/plan.js';
+import { sha256, sha256Bytes, type FileChange } from '../core/plan.js';
+import { byPath } from '../core/order.js';
+import { isPlainRelativePath } from '../core/paths.js';
 import { realFs, type FileSystem } from './fs.js';
 
 /** A write failed; `rolledBack` says whether everything written before it was put back. */
@@ -54,8 +56,8 @@ const isMissing = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT'
  * symbolic link (or not a folder). The file itself is checked by the caller.
  */
 export async function insideRoot(root: string, rel: string, fs: FileSystem = realFs, seen?: Map<string, Promise<void>>): Promise<string> {
+  if (!isPlainRelativePath(rel)) throw new UnsafePathError(rel, 'not a plain relative path');
   const parts = rel.split('/');
-  if (rel === '' || rel.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..')) throw new UnsafePathError(rel, 'not a plain relative path');
   let dir = root;
   for (const part of parts.slice(0, -1)) {
     dir = join(dir, part);

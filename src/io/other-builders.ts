@@ -4,6 +4,7 @@
 // knows which programs and tests will report.
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { escapeRegExp } from '../core/order.js';
 
 const BUILD_FILE = /^(Makefile|GNUmakefile|makefile|Makefile\.am|Makefile\.in|CMakeLists\.txt|meson\.build|.*\.mk)$/;
 const SKIP_DIRS = new Set(['node_modules', 'CMakeFiles', '.git', 'build']);
@@ -33,7 +34,7 @@ export async function otherBuilders(root: string, up = 3, depth = 3): Promise<{ 
       } else if (e.isFile() && BUILD_FILE.test(e.name)) {
         const rel = relative(dir, root).split(sep).join('/');
         const text = await readFile(path, 'latin1').catch(() => '');
-        const named = new RegExp(`(^|[\\s=:(,'"])(\\./)?${rel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/|[\\s)'",]|$)`, 'm');
+        const named = new RegExp(`(^|[\\s=:(,'"])(\\./)?${escapeRegExp(rel)}(/|[\\s)'",]|$)`, 'm');
         if (named.test(text)) found.push(relative(top, path).split(sep).join('/'));
       }
     }

@@ -4,6 +4,7 @@
 // and whatever --exclude names.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { byCodeUnits } from '../core/order.js';
 
 export interface ScanResult {
   readonly cFiles: string[];
@@ -105,6 +106,5 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
     while (subdirs.length > 0) stack.push(subdirs.pop()!);
     if (visited % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
   }
-  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return { cFiles: cFiles.sort(byName), symlinks: symlinks.sort(byName), buildDirs: buildDirs.sort(byName), unreadable: unreadable.sort(byName), badNames: badNames.sort(byName), stateDirs: stateDirs.sort(byName) };
+  return { cFiles: cFiles.sort(byCodeUnits), symlinks: symlinks.sort(byCodeUnits), buildDirs: buildDirs.sort(byCodeUnits), unreadable: unreadable.sort(byCodeUnits), badNames: badNames.sort(byCodeUnits), stateDirs: stateDirs.sort(byCodeUnits) };
 }

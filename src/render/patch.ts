@@ -7,7 +7,8 @@ import { formatPatch, structuredPatch, type StructuredPatch, type StructuredPatc
 import { countNewlines, type Region } from '../core/edit.js';
 import { CONTEXT_LINES, headingAt, hunksOf, LineAccess, type AfterText, type Hunk } from '../core/hunks.js';
 import { Lines } from '../core/lines.js';
-import { byPath, type FileChange, type FileTexts } from '../core/plan.js';
+import { byPath } from '../core/order.js';
+import type { FileChange, FileTexts } from '../core/plan.js';
 
 /**
  * The patch of one file: `before` null for a new file, `after` null for a deleted one. With the
@@ -105,7 +106,7 @@ export function statsOfChanges(changes: readonly FileChange[], prefix: string): 
     if (c.kind === 'create') return { path, added: lines(c.content), removed: 0 };
     if (c.kind === 'delete') return { path, added: 0, removed: lines(c.content) };
     return { path, added: c.regions.reduce((n, r) => n + lines(r.after), 0), removed: c.regions.reduce((n, r) => n + lines(r.before), 0) };
-  }).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }).sort(byPath);
 }
 
 /** `git diff --stat`'s layout: ` path | N ++--`, then the totals. */

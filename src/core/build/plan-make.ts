@@ -6,6 +6,7 @@ import { BuildFileError, MARKER, identifierOf, insertLineAfter, type BuildEdit }
 import { assignments, insertionPointAfter, makeLines, words, type Assignment, type MakeLine } from './make-lines.js';
 import type { Edit } from '../edit.js';
 import { lineEnding } from '../c/plan-c-file.js';
+import { escapeRegExp } from '../order.js';
 
 const SOURCE_SUFFIXES = ['.c', '.o', '.lo', '.obj'] as const;
 
@@ -84,7 +85,7 @@ function sourceLists(all: readonly Assignment[], cStems: ReadonlySet<string>): S
 function cloneRule(lines: readonly MakeLine[], list: SourceList, runtimeStem: string): string | null {
   for (const stem of list.stems) {
     const target = `${stem}${list.suffix}`;
-    const i = lines.findIndex((l) => !l.recipe && new RegExp(`^${escape(target)}\\s*:(?!=)`).test(l.code));
+    const i = lines.findIndex((l) => !l.recipe && new RegExp(`^${escapeRegExp(target)}\\s*:(?!=)`).test(l.code));
     if (i < 0) continue;
     const recipe: string[] = [];
     for (let j = i + 1; j < lines.length && (lines[j].recipe || lines[j].code === ''); j++) {
@@ -92,7 +93,7 @@ function cloneRule(lines: readonly MakeLine[], list: SourceList, runtimeStem: st
     }
     if (recipe.length === 0) continue;
     const name = stem.replace(/^.*\//, '');
-    const swap = (s: string) => s.replace(new RegExp(`(?<![A-Za-z0-9_])${escape(name)}(?=\\.)`, 'g'), runtimeStem);
+    const swap = (s: string) => s.replace(new RegExp(`(?<![A-Za-z0-9_])${escapeRegExp(name)}(?=\\.)`, 'g'), runtimeStem);
     const head = lines[i].code.replace(/:.*$/, '');
     const prereq = lines[i].code.slice(lines[i].code.indexOf(':') + 1).trim().split(/\s+/)
       .filter((w) => w.includes(`${name}.`)).map(swap).join(' ');
@@ -101,4 +102,3 @@ function cloneRule(lines: readonly MakeLine[], list: SourceList, runtimeStem: st
   return null;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

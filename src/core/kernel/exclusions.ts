@@ -6,6 +6,7 @@
 // userprogs). A few paths the kernel never links into itself back that up (arch/*/boot, tools/,
 // scripts/, usr/, ...). Pure: makefile texts in (folderRules), a classifier out.
 import { assignments, makeLines, words } from '../build/make-lines.js';
+import { escapeRegExp } from '../order.js';
 
 export type ExclusionRule =
   | 'sanitizer-off'
@@ -133,6 +134,6 @@ function objectStems(ws: readonly string[]): string[] {
 
 /** An object stem with make variables ($(BITS)) matching anything. */
 function stemPattern(stem: string): RegExp {
-  const parts = stem.split(/\$[({][^)}]*[)}]/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const parts = stem.split(/\$[({][^)}]*[)}]/).map(escapeRegExp);
   return new RegExp(`^${parts.join('[A-Za-z0-9_]*')}$`);
 }
