@@ -1,18 +1,16 @@
 #!/usr/bin/env node
 import v8 from 'node:v8';
 
+// V8 flags for a run's shape; what each saves is measured in docs/performance.md.
 // A larger young generation: a run allocates many short-lived strings (file texts, parse
-// results) and the default one is collected several times a second (12% of a fs/btrfs run).
+// results), which the default one would collect several times a second.
 v8.setFlagsFromString('--max-semi-space-size=32');
-// And a young generation that starts large in the planning workers (their heaps are made after
-// this line; this thread's already is): a worker makes one file's text after another, and from
-// the default start it was collected a hundred times on a whole kernel tree, now a third as often.
+// And one that starts large in the planning workers (their heaps are made after this line; this
+// thread's already is): a worker makes one file's text after another.
 v8.setFlagsFromString('--min-semi-space-size=16');
-// No inlining by the optimizing compiler (flags are the process's: the planning workers share
-// it). Its compilations run on threads beside the work and took about a third of a whole kernel
-// tree's CPU: the same functions are compiled in each thread, and again after each
-// deoptimization. Without inlining each compilation is smaller: on Linux 6.1's whole tree, 14%
-// less CPU and 11% less wall time (dry runs side by side).
+// No inlining by the optimizing compiler (flags are the process's: the workers share it). Its
+// compilations run on threads beside the work, compile the same functions in each thread and
+// again after each deoptimization; without inlining each is smaller.
 v8.setFlagsFromString('--no-turbo-inlining');
 const { main } = await import('./cli/main.js');
 

@@ -1,9 +1,10 @@
 // `memcpy-debug instrument DIR`: load (the folder, its manifest, its files planned one by one),
 // plan (core/instrument-plan.ts, pure), commit (io/commit.ts), render (the patch or summary).
 import { join, resolve } from 'node:path';
-import { BUILD_FILE_NAMES, type BuildFiles } from '../core/build/plan-build.js';
+import { BUILD_FILE_NAMES } from '../core/build/build-files.js';
+import type { BuildFiles } from '../core/build/plan-build.js';
 import { chooseTarget, planInstrument, runtimePaths } from '../core/instrument-plan.js';
-import { holds, type Manifest, type TreeFolder } from '../core/manifest.js';
+import { holds, manifestStep, type Manifest, type TreeFolder } from '../core/manifest.js';
 import { byPath } from '../core/order.js';
 import { shellQuote } from '../core/next-steps.js';
 import { RUNTIME_FILES, TREE_CREATED, type OnOverlap, type Placement, type SamePointer, type Target } from '../core/runtime.js';
@@ -92,10 +93,11 @@ function checkTreeState(where: Where, previous: Manifest | null, shown: string):
     throw new ToolError(ExitCode.PLAN, `${shown} overlaps ${other.path || 'the whole tree'}, which is instrumented in this kernel tree`, [],
       `revert it first ("memcpy-debug revert ${join(where.root, other.path)}"), then instrument the folder you want`);
   }
-  if (previous.state !== 'instrumented') {
+  const step = manifestStep(previous.state, 'instrument', true);
+  if ('finishWith' in step) {
     const last = folders[folders.length - 1]?.path ?? '';
     throw new ToolError(ExitCode.PLAN, `a run on ${last || 'the whole tree'} in this kernel tree was cut off`, [],
-      `finish it first: memcpy-debug ${previous.state === 'reverting' ? 'revert' : 'instrument --kernel-tree'} ${join(where.root, last)}`);
+      `finish it first: memcpy-debug ${step.finishWith === 'revert' ? 'revert' : 'instrument --kernel-tree'} ${join(where.root, last)}`);
   }
   return { mine: null, folders };
 }
@@ -108,10 +110,11 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
   // previous: this folder's record (the run continues it); stored: everything recorded here.
   const { mine: previous, folders } = checkTreeState(where, stored, o.dir);
   if (!tree && where.tree && where.tree.rel !== '') await refuseInTreeFolder(where.tree, o.dir);
-  if (previous?.state === 'reverting') {
+  const step = manifestStep(previous?.state ?? null, 'instrument');
+  if ('finishWith' in step) {
     throw new ToolError(ExitCode.PLAN, `a revert of ${o.dir} was cut off`, [], `run "memcpy-debug revert ${o.dir}" to finish it`);
   }
-  const resumed = previous?.state === 'instrumenting';
+  const resumed = step.resumes;
 
   const buildFiles = tree ? {} : await readBuildFiles(root);
   const samePointer: SamePointer = stored ? (stored.options.samePointer ?? 'report') : (o.samePointer ?? 'report');
@@ -202,7 +205,7 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
     const kill = killHook(ctx);
     await committed(o.dir, 'instrument', () => commit(root, changes, journal, { onWritten: (n) => { progress.update(n); kill(n); } }));
   } else if (!o.dryRun && resumed && previous) {
-    await committed(o.dir, 'instrument', () => writeManifest(root, { ...previous, state: 'instrumented' }));
+    await committed(o.dir, 'instrument', () => writeManifest(root, { ...previous, state: finished(previous.state) }));
   }
   if (!o.dryRun && resumed && previous) await removeTemps(root, previous.files.map((f) => f.path));
   progress.done();
@@ -210,6 +213,13 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
   const done = { ...report, seconds: (now() - started) / 1000 };
   await writeOutputs(ctx, renderChange(o, done, changes, patches, instrumentSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env)));
   return o.exitCode && changes.length > 0 ? ExitCode.CHANGES : ExitCode.OK;
+}
+
+/** The state of a resumed instrument's manifest once it is done. */
+function finished(state: Manifest['state']): Manifest['state'] {
+  const step = manifestStep(state, 'instrument');
+  if ('finishWith' in step) throw new Error(`an instrument went on from a manifest in state ${state}`);
+  return step.done;
 }
 
 /** A folder inside a kernel tree whose own runtime would clash with the tree's: refused. */

@@ -2,9 +2,9 @@
 // edits; without a manifest, a structural undo of exactly our forms.
 import { statSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BUILD_FILE_NAMES } from '../core/build/plan-build.js';
+import { BUILD_FILE_NAMES } from '../core/build/build-files.js';
 import { ExitCode, type ExitCodeValue } from '../core/errors.js';
-import type { Manifest } from '../core/manifest.js';
+import { manifestStep, type Manifest } from '../core/manifest.js';
 import type { OutputOptions } from '../core/outputs.js';
 import { byPath } from '../core/order.js';
 import type { RevertReport } from '../core/report.js';
@@ -72,7 +72,7 @@ async function runRevertLocked(root: string, scope: string, o: RevertOptions, ct
   const report: RevertReport = {
     command: 'revert', dir: o.dir, dryRun: o.dryRun, mode: manifest ? 'manifest' : 'structural',
     files: reports, renamedBack: planned.renamedBack, manifestRemoved, warnings: planned.warnings,
-    resumed: manifest?.state === 'reverting', seconds: 0,
+    resumed: manifest !== null && manifestStep(manifest.state, 'revert').resumes, seconds: 0,
   };
   const done = { ...report, seconds: (now() - started) / 1000 };
   await writeOutputs(ctx, renderChange(o, done, changes, planned.texts, revertSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env)));

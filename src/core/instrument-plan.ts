@@ -10,7 +10,7 @@ import { ExitCode, ToolError } from './errors.js';
 import type { FileOutcome, SiteNote, SiteRecord } from './instrument-file.js';
 import { KernelExclusions, type Exclusion, type ExclusionRule, type KbuildMakefiles } from './kernel/exclusions.js';
 import { planTreeKconfig, planTreeMakefile } from './kernel/tree-runtime.js';
-import { entryOf, type Manifest, type ManifestEntry, type TreeFolder } from './manifest.js';
+import { entryOf, manifestStep, type Manifest, type ManifestEntry, type TreeFolder } from './manifest.js';
 import { nextSteps, shellQuote } from './next-steps.js';
 import { modifyChange, sha256, type FileChange, type FileTexts } from './plan.js';
 import { byPath } from './order.js';
@@ -244,7 +244,9 @@ export function planInstrument(input: InstrumentInput): InstrumentPlan {
       files: [...kept, ...changes.map(entry)].sort(byPath),
     });
 
-    return { writing: manifest('instrumenting'), done: manifest('instrumented'), before: tree ? stored : previous };
+    const step = manifestStep(previous?.state ?? null, 'instrument');
+    if ('finishWith' in step) throw new Error(`planned an instrument on a manifest in state ${previous?.state}`);
+    return { writing: manifest(step.writing), done: manifest(step.done), before: tree ? stored : previous };
   })();
   return { changes, patches, report, journal };
 }

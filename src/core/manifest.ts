@@ -17,6 +17,27 @@ export { MANIFEST_FORMAT };
  */
 export type ManifestState = 'instrumenting' | 'instrumented' | 'reverting';
 
+/** What a command does with the state it finds: go on (resuming a cut-off run of its own), or not. */
+export interface GoOn { readonly resumes: boolean; readonly writing: ManifestState; readonly done: ManifestState }
+export type ManifestStep = GoOn | { readonly finishWith: 'instrument' | 'revert' };
+
+/**
+ * The manifest's states, in one table: what `command` may do on a manifest found in `found`
+ * (null: none), what the manifest says while it writes, and when it is done (revert: what is
+ * left, if anything is). A cut-off run is finished by the command that was cut off: instrument
+ * resumes its own; revert undoes whatever it finds, a cut-off instrument included; instrument
+ * refuses a cut-off revert, and `another` run (a new folder of a kernel tree) refuses any.
+ */
+export function manifestStep(found: ManifestState | null, command: 'revert'): GoOn;
+export function manifestStep(found: ManifestState | null, command: 'instrument', another?: boolean): ManifestStep;
+export function manifestStep(found: ManifestState | null, command: 'instrument' | 'revert', another = false): ManifestStep {
+  if (another && found !== null && found !== 'instrumented') return { finishWith: found === 'reverting' ? 'revert' : 'instrument' };
+  if (command === 'instrument') {
+    return found === 'reverting' ? { finishWith: 'revert' } : { resumes: found === 'instrumenting', writing: 'instrumenting', done: 'instrumented' };
+  }
+  return { resumes: found === 'reverting', writing: 'reverting', done: 'instrumented' };
+}
+
 export interface ManifestOptions {
   readonly target: Target;
   readonly tag: string;

@@ -9,7 +9,7 @@ import { INCLUDES_HEADER } from './c/plan-c-file.js';
 import { revertRegions, type Edit } from './edit.js';
 import { ExitCode, ToolError } from './errors.js';
 import { Lines } from './lines.js';
-import { holds, regionsOf as manifestRegions, type Manifest, type ManifestEntry } from './manifest.js';
+import { holds, manifestStep, regionsOf as manifestRegions, type Manifest, type ManifestEntry } from './manifest.js';
 import { modifyChange, sha256, sha256Bytes, type FileChange, type FileTexts } from './plan.js';
 import { byPath } from './order.js';
 import type { RevertFileReport, RevertStatus } from './report.js';
@@ -211,8 +211,9 @@ export function revertJournal(stored: Manifest | null, changes: readonly FileCha
   const left = leftEntries.map(({ reverted: _, ...f }) => f as ManifestEntry).sort(byPath);
   // A folder stays listed while entries of it are left.
   const folders = stored.options.folders?.filter((f) => left.some((e) => e.folder === f.path));
-  const final = left.length === 0 ? null : { ...stored, state: 'instrumented' as const, options: { ...stored.options, ...(folders ? { folders } : {}) }, files: left };
+  const step = manifestStep(stored.state, 'revert');
+  const final = left.length === 0 ? null : { ...stored, state: step.done, options: { ...stored.options, ...(folders ? { folders } : {}) }, files: left };
   const target = new Map(changes.map((c) => [c.path, c.kind === 'delete' ? '' : c.afterSha]));
-  const writing = { ...stored, state: 'reverting' as const, files: stored.files.map((f) => (target.has(f.path) ? { ...f, reverted: target.get(f.path) } : f)) };
+  const writing = { ...stored, state: step.writing, files: stored.files.map((f) => (target.has(f.path) ? { ...f, reverted: target.get(f.path) } : f)) };
   return { final, journal: { writing, done: final, before: stored } };
 }

@@ -3,6 +3,7 @@
 import { dirname } from 'node:path/posix';
 import { join } from 'node:path';
 import { folderRules, type FolderRules, type KbuildMakefiles } from '../core/kernel/exclusions.js';
+import { KBUILD_FILE_NAMES } from '../core/build/build-files.js';
 import { readBytesOrNull } from './files.js';
 
 /**
@@ -23,7 +24,7 @@ export class KbuildMakefileReader {
       if (this.seen.has(f)) continue;
       this.seen.add(f);
       // Read synchronously: 3,000 small files of a kernel tree take a tenth of the time that way.
-      for (const name of ['Kbuild', 'Makefile']) {
+      for (const name of KBUILD_FILE_NAMES) {
         const text = readBytesOrNull(join(this.root, f, name))?.toString('latin1') ?? null;
         if (text !== null) {
           this.out.set(f, folderRules(f, name, text));

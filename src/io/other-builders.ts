@@ -5,9 +5,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { escapeRegExp } from '../core/order.js';
+import { isBuildFileName, NOT_SOURCE_DIRS } from '../core/build/build-files.js';
 
-const BUILD_FILE = /^(Makefile|GNUmakefile|makefile|Makefile\.am|Makefile\.in|CMakeLists\.txt|meson\.build|.*\.mk)$/;
-const SKIP_DIRS = new Set(['node_modules', 'CMakeFiles', '.git', 'build']);
 
 /**
  * Build files outside `root`, in its parent folders up to the top of its project (a folder with
@@ -18,7 +17,7 @@ export async function otherBuilders(root: string, up = 3, depth = 3): Promise<{ 
   let top = root;
   for (let d = dirname(root), k = 0; k < up && d !== dirname(d); d = dirname(d), k++) {
     const names = await readdir(d).catch(() => [] as string[]);
-    if (!names.some((n) => BUILD_FILE.test(n))) break;
+    if (!names.some((n) => isBuildFileName(n, true))) break;
     top = d;
     if (names.includes('.git') || names.includes('configure') || names.includes('configure.ac') || names.includes('CMakeLists.txt')) break;
   }
@@ -30,8 +29,8 @@ export async function otherBuilders(root: string, up = 3, depth = 3): Promise<{ 
     for (const e of entries) {
       const path = join(dir, e.name);
       if (e.isDirectory()) {
-        if (level < depth && !e.name.startsWith('.') && !SKIP_DIRS.has(e.name)) await walk(path, level + 1);
-      } else if (e.isFile() && BUILD_FILE.test(e.name)) {
+        if (level < depth && !e.name.startsWith('.') && !NOT_SOURCE_DIRS.has(e.name)) await walk(path, level + 1);
+      } else if (e.isFile() && isBuildFileName(e.name, true)) {
         const rel = relative(dir, root).split(sep).join('/');
         const text = await readFile(path, 'latin1').catch(() => '');
         const named = new RegExp(`(^|[\\s=:(,'"])(\\./)?${escapeRegExp(rel)}(/|[\\s)'",]|$)`, 'm');

@@ -4,6 +4,7 @@
 // and whatever --exclude names.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUILD_OUTPUT_DIRS, isBuildFileName } from '../core/build/build-files.js';
 import { byCodeUnits } from '../core/order.js';
 
 export interface ScanResult {
@@ -20,10 +21,6 @@ export interface ScanResult {
   readonly stateDirs: string[];
 }
 
-const BUILD_FILES = new Set(['Kbuild', 'Makefile', 'GNUmakefile', 'makefile', 'Makefile.in', 'Makefile.am', 'CMakeLists.txt', 'meson.build']);
-
-/** Folders that hold a build's output, not sources. */
-const BUILD_OUTPUT_DIRS = new Set(['CMakeFiles', '.deps', '.libs', 'node_modules', '__pycache__']);
 
 /** Folders listed between two turns of the event loop. */
 const YIELD_EVERY = 50;
@@ -66,7 +63,7 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
         // A CMake build folder inside the tree holds generated sources.
         if (e.name === 'CMakeCache.txt') return;
         if (e.name === '.memcpy-debug') state = true;
-        else if (BUILD_FILES.has(e.name) && e.isFile()) buildFile = true;
+        else if (isBuildFileName(e.name) && e.isFile()) buildFile = true;
       }
       if (buildFile) buildDirs.push(rel);
       if (state) stateDirs.push(rel);

@@ -7,8 +7,7 @@ import { planMake } from './plan-make.js';
 import { RUNTIME_OBJECT, type Target } from '../runtime.js';
 import type { IncludeSignals } from '../instrument-file.js';
 
-/** The build files a folder may have, in the order they are considered. */
-export const BUILD_FILE_NAMES = ['Kbuild', 'Makefile', 'GNUmakefile', 'makefile', 'Makefile.in', 'Makefile.am', 'CMakeLists.txt'] as const;
+import { BUILD_FILE_NAMES } from './build-files.js';
 
 export type BuildFiles = Readonly<Partial<Record<(typeof BUILD_FILE_NAMES)[number], string>>>;
 

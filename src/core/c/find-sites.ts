@@ -51,10 +51,6 @@ const DECLARATOR_PARENTS = new Set([
   'array_declarator', 'parameter_declaration', 'parenthesized_declarator', 'attributed_declarator',
 ]);
 
-export function wordRegExp(name: string): RegExp {
-  return new RegExp(`(?<![A-Za-z0-9_$])${name}(?![A-Za-z0-9_$])`, 'g');
-}
-
 /** Classifies the occurrences of `name` that start at `starts`, with `tree` the parse of `text`. */
 export function classifySites(text: string, tree: Tree, starts: readonly number[], name = 'memcpy'): Site[] {
   const bodyTokens = new Map<number, MacroBody>();
