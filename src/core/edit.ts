@@ -160,7 +160,7 @@ export function revertRegions(
 function nearestAtLineStart(text: string, needle: string, from: number, expected: number): number {
   if (needle.length === 0) return -1;
   // Where it should be, it usually is: found there, nothing can be nearer. (Searching on would
-  // scan to the end of the file for each region: 100,000 regions took minutes.)
+  // scan to the end of the file for each region: quadratic in the regions.)
   if (expected >= from && text.startsWith(needle, expected) && (expected === 0 || text.charCodeAt(expected - 1) === 10) &&
     (needle.endsWith('\n') || expected + needle.length === text.length)) return expected;
   let best = -1;

@@ -89,8 +89,8 @@ const HERE_BATCH = 16;
  * thread when the scan is done; past it a pool of workers starts and gets its first batches
  * while the scan goes on, so that starting the workers and the scan overlap with the planning.
  * Once the scan is done this thread plans too, between the workers' messages: `jobs` threads in
- * all (one per core by default). A worker more instead cost 8% more CPU on a whole kernel tree:
- * its start, its own compilation of the same functions, and the messages.
+ * all (one per core by default): a worker more would cost its start, its own compilation of
+ * the same functions, and the messages (measured in docs/performance.md).
  */
 export class Planner {
   /** Paths not sent yet: queue[next...]. */

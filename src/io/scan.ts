@@ -45,8 +45,8 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
   const unreadable: string[] = [];
   const badNames: string[] = [];
   const stateDirs: string[] = [];
-  // Synchronous: a whole kernel tree's 5,000 folders are read in 0.1 s this way, 0.4 s with
-  // a promise for each.
+  // Synchronous: a promise for each of a kernel tree's thousands of folders costs more than
+  // the reads themselves.
   const visit = (rel: string, subdirs: string[]): void => {
     let entries;
     try {

@@ -125,7 +125,7 @@ function classifyNode(text: string, node: Node, parent: Node): SiteKind {
 
 /**
  * True if `node` is (in) an ERROR node. Node.parent walks down from the root, so following
- * parents up costs the depth squared (50,000 nested braces took minutes): the ERROR nodes'
+ * parents up would cost the depth squared (deeply nested braces): the ERROR nodes'
  * spans are collected once per tree instead, and most trees have none.
  */
 function insideError(node: Node): boolean {
