@@ -5,7 +5,8 @@
 //
 // - a macro of 10,000 `\`-continued lines, each a memcpy call;
 // - 50,000 nested braces around one memcpy call;
-// - revert of a file of 100,000 one-line functions, each a memcpy call (instrumented first).
+// - revert of a file of 100,000 one-line functions, each a memcpy call (instrumented first);
+// - report on a log line of 16,000 report marks without a site (900 KB).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ const BIN = fileURLToPath(new URL('../bundle/memcpy-debug.js', import.meta.url))
 const scaleAt = process.argv.indexOf('--scale');
 const SCALE = scaleAt >= 0 ? Number(process.argv[scaleAt + 1]) : 1;
 
-const inputs: { name: string; base: number; text: (n: number) => string; revert?: true }[] = [
+const inputs: { name: string; base: number; text: (n: number) => string; revert?: true; report?: true }[] = [
   {
     name: 'macro of N continued lines', base: 10_000,
     text: (n) => `#define BIG(a, b) \\\n${'\tmemcpy(a, b, 1); \\\n'.repeat(n)}\tdo { } while (0)\n`,
@@ -28,6 +29,10 @@ const inputs: { name: string; base: number; text: (n: number) => string; revert?
   {
     name: 'revert of N one-line functions', base: 100_000, revert: true,
     text: (n) => Array.from({ length: n }, (_, i) => `void f${i}(char *a, char *b) { memcpy(a, b, 1); }\n`).join(''),
+  },
+  {
+    name: 'report of a line of N marks', base: 16_000, report: true,
+    text: (n) => `${'memcpy overlap detected: dst=a src=b size=1 delta=1 at x'.repeat(n)}\n`,
   },
 ];
 
@@ -48,6 +53,11 @@ try {
       const n = Math.round(input.base * SCALE * k);
       const dir = join(root, `${input.name.replaceAll(' ', '-')}-${k}`);
       mkdirSync(dir);
+      if (input.report) {
+        writeFileSync(join(dir, 'log'), input.text(n));
+        times.push(timed(['report', 'log'], dir));
+        continue;
+      }
       writeFileSync(join(dir, 'big.c'), input.text(n));
       if (input.revert) {
         timed(['instrument', '.'], dir);

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { entryForLoggedPath, messageOf, originalLine, parseOverlapLog, summarizeOverlaps } from '../src/core/overlap-log.js';
+import { entryForLoggedPath, messageOf, originalLine, parseDetected, parseOverlapLog, parseSuppressed, summarizeOverlaps } from '../src/core/overlap-log.js';
 import { BIN, copyTree, FIXTURES, removeTree, runCli, tempDir } from './helpers/cli.js';
 
 const LOGS = join(FIXTURES, 'overlap-logs');
@@ -207,5 +207,24 @@ describe('report: the pieces', () => {
     assert.equal(entryForLoggedPath('fs/btrfs/tests/extent_io.c', entries)?.path, 'tests/extent_io.c');
     assert.equal(entryForLoggedPath('/abs/fs/btrfs/./ctree.c', entries)?.path, 'ctree.c');
     assert.equal(entryForLoggedPath('fs/ext4/inode.c', entries), null);
+  });
+});
+
+describe('report: crafted lines', () => {
+  test('a report line is read field by field: FILE:LINE is the last such pair, FUNC runs to a space', () => {
+    assert.deepEqual(parseDetected('<4>[ 1.0] memcpy overlap detected: dst=0x10 src=0x0 size=171 delta=-31 at fs/a:b in c.c:12 in f_x [m]'),
+      { dst: '0x10', src: '0x0', size: 171, delta: -31, file: 'fs/a:b in c.c', line: 12, func: 'f_x' });
+    assert.equal(parseDetected('memcpy overlap detected: dst=0x10 src=0x0 size=x delta=1 at a.c:1 in f'), null);
+    assert.equal(parseDetected('memcpy overlap detected: dst=0x10 src=0x0 size=1 delta=1 at :1 in f'), null, 'no file');
+    assert.equal(parseDetected('memcpy overlap detected: dst=0x10 src=0x0 size=1 delta=1 at a.c:1 in  f'), null, 'no function');
+    assert.deepEqual(parseSuppressed('memcpy overlap suppressed: 9 at lib/x.c:7 in g since the last report; 12 overlaps there so far'),
+      { count: 9, file: 'lib/x.c', line: 7, func: 'g' });
+  });
+
+  test('a line of 10 MB made of report marks is read in one pass (it took minutes: quadratic)', { timeout: 60_000 }, () => {
+    const detected = 'memcpy overlap detected: dst=a src=b size=1 delta=1 at x'.repeat(180_000);
+    const suppressed = 'memcpy overlap suppressed: 1 at x'.repeat(300_000);
+    const log = parseOverlapLog(`${detected}\n${suppressed}\nmemcpy overlap detected: dst=a src=b size=1 delta=1 at ok.c:3 in f\n`);
+    assert.deepEqual(log.reports.map((r) => `${r.file}:${r.line}`), ['ok.c:3']);
   });
 });

@@ -35,8 +35,94 @@ export interface LogSummary {
   readonly sites: readonly SiteSummary[];
 }
 
-const DETECTED = /memcpy overlap detected: dst=(\S+) src=(\S+) size=(\d+) delta=(-?\d+) at (.+):(\d+) in (\S+)/;
-const SUPPRESSED = /memcpy overlap suppressed: (\d+) at (.+):(\d+) in (\S+) since the last report; (\d+) overlaps there so far/;
+const DETECTED_MARK = 'memcpy overlap detected: ';
+const SUPPRESSED_MARK = 'memcpy overlap suppressed: ';
+const SINCE = ' since the last report; ';
+
+type Detected = Omit<OverlapReport, 'callers'>;
+
+/**
+ * The fields of a report line (its first `memcpy overlap detected: `), or null:
+ * `dst=D src=S size=N delta=N at FILE:LINE in FUNC`, FILE:LINE the last such pair of the line.
+ * One pass over the line, whatever it holds: a regular expression with `(.+)` backtracks over
+ * each occurrence of the mark, and a crafted line took quadratic time.
+ */
+export function parseDetected(msg: string): Detected | null {
+  const at = msg.indexOf(DETECTED_MARK);
+  if (at < 0) return null;
+  const r = new Fields(msg, at + DETECTED_MARK.length);
+  const dst = r.word('dst=');
+  const src = r.word(' src=');
+  const size = r.number(' size=');
+  const delta = r.number(' delta=', true);
+  const site = r.expect(' at ') ? lastSite(msg, r.at, msg.length) : null;
+  if (dst === null || src === null || size === null || delta === null || !site) return null;
+  return { dst, src, size, delta, ...site };
+}
+
+/** `N at FILE:LINE in FUNC since the last report; M overlaps there so far` after the mark, or null. */
+export function parseSuppressed(msg: string): { count: number; file: string; line: number; func: string } | null {
+  const at = msg.indexOf(SUPPRESSED_MARK);
+  if (at < 0) return null;
+  const r = new Fields(msg, at + SUPPRESSED_MARK.length);
+  const count = r.number('');
+  if (count === null || !r.expect(' at ')) return null;
+  // The last " since the last report; M overlaps there so far" ends the site.
+  for (let k = msg.lastIndexOf(SINCE); k > r.at; k = msg.lastIndexOf(SINCE, k - 1)) {
+    if (!/^\d+ overlaps there so far/.test(msg.slice(k + SINCE.length, k + SINCE.length + 40))) continue;
+    const site = lastSite(msg, r.at, k, true);
+    if (site) return { count, ...site };
+  }
+  return null;
+}
+
+const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\v' || c === '\f' || /\s/.test(c);
+const isDigit = (c: string): boolean => c >= '0' && c <= '9';
+
+/** A cursor over a report's fields. */
+class Fields {
+  constructor(private readonly s: string, public at: number) {}
+  expect(token: string): boolean {
+    if (!this.s.startsWith(token, this.at)) return false;
+    this.at += token.length;
+    return true;
+  }
+  /** `token` then a run of non-space characters. */
+  word(token: string): string | null {
+    if (!this.expect(token)) return null;
+    const from = this.at;
+    while (this.at < this.s.length && !isSpace(this.s[this.at])) this.at++;
+    return this.at > from ? this.s.slice(from, this.at) : null;
+  }
+  /** `token` then a decimal number (with a sign when `signed`). */
+  number(token: string, signed = false): number | null {
+    if (!this.expect(token)) return null;
+    const from = this.at;
+    if (signed && this.s[this.at] === '-') this.at++;
+    const digits = this.at;
+    while (this.at < this.s.length && isDigit(this.s[this.at])) this.at++;
+    return this.at > digits ? Number(this.s.slice(from, this.at)) : null;
+  }
+}
+
+/**
+ * `FILE:LINE in FUNC` in s[from, to): the last ` in ` that follows `:LINE` after a non-empty
+ * FILE and precedes a non-space FUNC (which runs to `to` when `whole`, else to the next space).
+ * Each candidate is looked at once, from the end: linear.
+ */
+function lastSite(s: string, from: number, to: number, whole = false): { file: string; line: number; func: string } | null {
+  for (let k = s.lastIndexOf(' in ', to - 4); k >= from; k = k > 0 ? s.lastIndexOf(' in ', k - 1) : -1) {
+    let end = k + 4;
+    if (end >= to || isSpace(s[end])) continue;
+    while (end < to && !isSpace(s[end])) end++;
+    if (whole && end !== to) continue;
+    let d = k;
+    while (d > from && isDigit(s[d - 1])) d--;
+    if (d === k || d - 1 <= from || s[d - 1] !== ':') continue;
+    return { file: s.slice(from, d - 1), line: Number(s.slice(d, k)), func: s.slice(k + 4, end) };
+  }
+  return null;
+}
 
 /**
  * A log line without what the logger put before the message: a kmsg level (<4>), dmesg's
@@ -67,17 +153,16 @@ export function parseOverlapLog(text: string): { reports: OverlapReport[]; suppr
   const suppressed = new Map<string, number>();
   for (let i = 0; i < lines.length; i++) {
     const msg = messageOf(lines[i]);
-    const s = SUPPRESSED.exec(msg);
+    const s = parseSuppressed(msg);
     if (s) {
-      const key = `${s[2]}:${s[3]}`;
-      suppressed.set(key, (suppressed.get(key) ?? 0) + Number(s[1]));
+      const key = `${s.file}:${s.line}`;
+      suppressed.set(key, (suppressed.get(key) ?? 0) + s.count);
       continue;
     }
-    const m = DETECTED.exec(msg);
+    const m = parseDetected(msg);
     if (!m) continue;
-    const func = m[7];
-    const { callers, next } = stackAfter(lines, i + 1, func);
-    reports.push({ dst: m[1], src: m[2], size: Number(m[3]), delta: Number(m[4]), file: m[5], line: Number(m[6]), func, callers });
+    const { callers, next } = stackAfter(lines, i + 1, m.func);
+    reports.push({ ...m, callers });
     i = next - 1;
   }
   return { reports, suppressed, lines: lines.length - (text.endsWith('\n') ? 1 : 0) };
@@ -111,7 +196,7 @@ function stackAfter(lines: readonly string[], from: number, func: string): { cal
   let inTrace = false;
   for (; i < lines.length; i++) {
     const msg = messageOf(lines[i]);
-    if (DETECTED.test(msg) || SUPPRESSED.test(msg)) break;
+    if (msg.includes(DETECTED_MARK) || msg.includes(SUPPRESSED_MARK)) break;
     if (!inTrace) {
       if (/^\s*Call Trace:/.test(msg)) inTrace = true;
       else if (/^---\[ end trace/.test(msg) || i - from > 200) break;
