@@ -243,3 +243,20 @@ describe('bad input', () => {
     }
   });
 });
+
+describe('names from the tree never reach the terminal raw', () => {
+  test('a file whose name holds terminal escapes is named with them written as \\033 in the summary', async () => {
+    const tmp = await tempDir();
+    try {
+      const dir = join(tmp, 'evil');
+      await mkdir(dir);
+      await writeFile(join(dir, 'a\x1b]0;owned\x07.c'), 'void *memcpy(void *d, const void *s, unsigned long n);\nvoid f(char *a) { memcpy(a, a + 1, 1); }\n');
+      const r = await runCliHere(['instrument', 'evil', '--dry-run', '--target', 'user', '--output', 'p.patch'], { cwd: tmp });
+      assert.equal(r.status, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+      assert.match(r.stderr, /a\\033\]0;owned\\a\.c:1: /);
+    } finally {
+      await removeTree(tmp);
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { entryForLoggedPath, messageOf, originalLine, parseDetected, parseOverlapLog, parseSuppressed, summarizeOverlaps } from '../src/core/overlap-log.js';
-import { BIN, copyTree, FIXTURES, removeTree, runCli, tempDir } from './helpers/cli.js';
+import { BIN, copyTree, FIXTURES, removeTree, runCli, runCliHere, tempDir } from './helpers/cli.js';
 
 const LOGS = join(FIXTURES, 'overlap-logs');
 const log = (name: string) => readFileSync(join(LOGS, name), 'latin1');
@@ -226,5 +226,21 @@ describe('report: crafted lines', () => {
     const suppressed = 'memcpy overlap suppressed: 1 at x'.repeat(300_000);
     const log = parseOverlapLog(`${detected}\n${suppressed}\nmemcpy overlap detected: dst=a src=b size=1 delta=1 at ok.c:3 in f\n`);
     assert.deepEqual(log.reports.map((r) => `${r.file}:${r.line}`), ['ok.c:3']);
+  });
+});
+
+describe('report: names from a log never reach the terminal raw', () => {
+  test('control characters in a file or function name are written as git writes them in a quoted name', async () => {
+    const tmp = await tempDir();
+    try {
+      await writeFile(join(tmp, 'log'), Buffer.from('memcpy overlap detected: dst=a src=b size=1 delta=1 at x\x1b]0;owned\x07.c:3 in f\x9b2J\n', 'latin1'));
+      const r = await runCliHere(['report', 'log'], { cwd: tmp });
+      assert.equal(r.status, 0, r.stderr);
+      const out = r.stdout.toString();
+      assert.doesNotMatch(out, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+      assert.match(out, /x\\033\]0;owned\\a\.c:3 +f\\233/);
+    } finally {
+      await removeTree(tmp);
+    }
   });
 });

@@ -1,4 +1,5 @@
 // One table of exit codes, and the one error type that carries them.
+import { escapeControls } from './display.js';
 
 export const ExitCode = {
   /** Done, including "nothing to do". */
@@ -38,5 +39,5 @@ export function formatError(e: ToolError): string {
   for (const d of shown) lines.push(`  ${d}`);
   if (e.details.length > shown.length) lines.push(`  ... and ${e.details.length - shown.length} more`);
   if (e.hint) lines.push(`hint: ${e.hint}`);
-  return lines.join('\n') + '\n';
+  return escapeControls(lines.join('\n')) + '\n';
 }

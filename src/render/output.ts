@@ -3,6 +3,7 @@
 // writes it.
 import type { FileChange, FileTexts } from '../core/plan.js';
 import type { OutputOptions, Outputs, Paint } from '../core/outputs.js';
+import { escapeControls } from '../core/display.js';
 import { shellQuote } from '../core/next-steps.js';
 import { colourPatch, renderDiffstat, renderPatch, statsOfChanges } from './patch.js';
 
@@ -30,6 +31,6 @@ export function renderChange<R>(
   const json = JSON.stringify(report, null, 2) + '\n';
   if (o.jsonFile !== undefined) out.files.push({ name: o.jsonFile, data: Buffer.from(json) });
   if (o.json) out.stdout.push(Buffer.from(json));
-  else out.stderr = summary(report, shellQuote);
+  else out.stderr = escapeControls(summary(report, shellQuote));
   return out;
 }

@@ -1,4 +1,5 @@
 // The text view of `memcpy-debug report`: one row per call site, most overlaps first.
+import { escapeControls } from '../core/display.js';
 import type { LogSummary, SiteSummary } from '../core/overlap-log.js';
 
 export interface MappedSite extends SiteSummary {
@@ -10,7 +11,7 @@ const range = (r: { min: number; max: number }) => (r.min === r.max ? String(r.m
 
 export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: readonly MappedSite[] }, sources: readonly string[]): string {
   const from = sources.length === 1 ? sources[0] : `${sources.length} logs`;
-  if (s.sites.length === 0) return `memcpy-debug report: no memcpy overlap reports in ${from} (${s.lines} lines read)\n`;
+  if (s.sites.length === 0) return escapeControls(`memcpy-debug report: no memcpy overlap reports in ${from} (${s.lines} lines read)`) + '\n';
   const out: string[] = [];
   const n = s.sites.length;
   out.push(`memcpy-debug report: ${n} call site${n === 1 ? '' : 's'}, ${s.overlaps} overlap${s.overlaps === 1 ? '' : 's'} (${s.reports} reported) in ${from}`);
@@ -22,7 +23,7 @@ export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: re
     ...(mapped ? [x.originalLine === undefined ? '?' : x.originalLine === null ? 'added' : String(x.originalLine)] : []),
     x.func,
     x.callers.length === 0 ? '' : x.callers[0].chain.join(' < ') + (x.callers.length > 1 ? ` (+${x.callers.length - 1} other chains)` : ''),
-  ]);
+  ].map(escapeControls)); // before the widths: an escape is wider than the character
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const numeric = (i: number) => i < 2;
   const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
@@ -31,5 +32,5 @@ export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: re
   if (s.sites.some((x) => x.overlaps > x.reports)) out.push('>=: the rate limit held reports back; the count is the one of its last report at that site.');
   out.push('delta is dst - src: > 0, the destination starts above the source; < 0, below it; 0, the same pointer.');
   if (mapped) out.push('original: the line in the file as it was before memcpy-debug instrument.');
-  return out.join('\n') + '\n';
+  return escapeControls(out.join('\n')) + '\n';
 }
