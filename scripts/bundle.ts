@@ -9,22 +9,26 @@ import { fileURLToPath } from 'node:url';
 import { WASM_FILES } from '../src/core/c/parse-c.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-await build({
-  absWorkingDir: repo,
-  // From tsc's output: it holds the manifest's validator, generated there (scripts/manifest-validator.ts).
-  entryPoints: { 'memcpy-debug': 'dist/src/bin.js', 'plan-worker': 'dist/src/io/plan-worker.js' },
-  outdir: 'dist/bundle',
-  outExtension: { '.js': '.js' },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  // See src/cli/string-width.cjs.
-  alias: { 'string-width': './src/cli/string-width.cjs' },
-  // CommonJS dependencies (cli-progress) call require(); give the ES module one.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  logLevel: 'warning',
-});
+// The CLI and its planning worker, each one file (web-tree-sitter inside, evaluated only when a
+// file needs the parser). From tsc's output: it holds the manifest's validator, generated there
+// (scripts/manifest-validator.ts).
+for (const [name, entry] of [['memcpy-debug', 'dist/src/bin.js'], ['plan-worker', 'dist/src/io/plan-worker.js']]) {
+  await build({
+    absWorkingDir: repo,
+    entryPoints: { [name]: entry },
+    outdir: 'dist/bundle',
+    outExtension: { '.js': '.js' },
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    // See src/cli/string-width.cjs.
+    alias: { 'string-width': './src/cli/string-width.cjs' },
+    // CommonJS dependencies (cli-progress) call require(); give the ES module one.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
 
 // web-tree-sitter's runtime and tree-sitter-c's grammar (src/io/assets.ts loads them from here).
 const require = createRequire(import.meta.url);

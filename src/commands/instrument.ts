@@ -105,7 +105,7 @@ function checkTreeState(where: Where, previous: Manifest | null, shown: string):
 async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Context, started: number): Promise<ExitCodeValue> {
   const { root, scope } = where;
   const tree = where.placement === 'kernel-tree';
-  await checkOutputFiles(o, ctx, o.dir);
+  await checkOutputFiles(o, ctx, root, tree ? `the kernel tree ${root}` : o.dir);
   const stored = await readManifest(root);
   // previous: this folder's record (the run continues it); stored: everything recorded here.
   const { mine: previous, folders } = checkTreeState(where, stored, o.dir);
@@ -211,7 +211,7 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
   progress.done();
 
   const done = { ...report, seconds: (now() - started) / 1000 };
-  await writeOutputs(ctx, renderChange(o, done, changes, patches, instrumentSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env)));
+  await writeOutputs(ctx, o.dryRun, renderChange(o, done, changes, patches, instrumentSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env)));
   return o.exitCode && changes.length > 0 ? ExitCode.CHANGES : ExitCode.OK;
 }
 

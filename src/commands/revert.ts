@@ -48,7 +48,7 @@ export async function runRevert(o: RevertOptions, ctx: Context): Promise<ExitCod
 }
 
 async function runRevertLocked(root: string, scope: string, o: RevertOptions, ctx: Context, started: number): Promise<ExitCodeValue> {
-  await checkOutputFiles(o, ctx, o.dir);
+  await checkOutputFiles(o, ctx, root, root === resolve(ctx.cwd, o.dir) ? o.dir : `the kernel tree ${root}`);
   const stored = await readManifest(root);
   const progress = progressReporter(ctx);
   // In a kernel tree: the entries of the folders under DIR, and the shared runtime with the last.
@@ -75,7 +75,7 @@ async function runRevertLocked(root: string, scope: string, o: RevertOptions, ct
     resumed: manifest !== null && manifestStep(manifest.state, 'revert').resumes, seconds: 0,
   };
   const done = { ...report, seconds: (now() - started) / 1000 };
-  await writeOutputs(ctx, renderChange(o, done, changes, planned.texts, revertSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env)));
+  await writeOutputs(ctx, o.dryRun, renderChange(o, done, changes, planned.texts, revertSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env)));
   if (reports.some((r) => r.status === 'conflict')) return ExitCode.CONFLICT;
   return o.exitCode && changes.length > 0 ? ExitCode.CHANGES : ExitCode.OK;
 }

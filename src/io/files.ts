@@ -1,6 +1,6 @@
 // Reading files as the bytes they are: latin1 text (1 char == 1 byte). Every write goes through
 // the commit layer (commit.ts).
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ExitCode, ToolError } from '../core/errors.js';
 
@@ -16,10 +16,40 @@ export async function existingDir(abs: string, shown: string): Promise<string> {
   return abs;
 }
 
-/** A file that cannot be read as one (a folder of that name, no permission). */
+/** A file that cannot be read as one (a folder of that name, a FIFO or device, no permission). */
 export class UnreadableError extends Error {
   constructor(readonly path: string, readonly code: string) {
-    super(`${path}: ${code === 'EISDIR' ? 'a folder, where a file was expected' : code === 'EACCES' ? 'not readable (permission denied)' : code}`);
+    super(`${path}: ${code === 'EISDIR' ? 'a folder, where a file was expected' : code === 'EACCES' ? 'not readable (permission denied)'
+      : code === NOT_REGULAR ? 'not a regular file (a FIFO, a device or a socket): memcpy-debug reads only regular files' : code}`);
+  }
+}
+
+/** The code of UnreadableError for a FIFO, a device or a socket. */
+export const NOT_REGULAR = 'ENOTREG';
+
+/**
+ * Opens a file for reading only if it is a regular file. O_NONBLOCK: opening a FIFO (or a
+ * device) for reading would otherwise wait for a writer, for ever; a regular file reads the same.
+ */
+function openRegular(path: string): number {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UnreadableError(path, st.isDirectory() ? 'EISDIR' : NOT_REGULAR);
+    return fd;
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+/** The bytes of a regular file (see openRegular). */
+export function readRegular(path: string): Buffer {
+  const fd = openRegular(path);
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -35,8 +65,9 @@ export async function readTextIfExists(path: string): Promise<string | null> {
  */
 export async function readBytesIfExists(path: string): Promise<Buffer | null> {
   try {
-    return readFileSync(path);
+    return readRegular(path);
   } catch (e) {
+    if (e instanceof UnreadableError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
     if (code === 'EISDIR' || code === 'EACCES' || code === 'ELOOP') throw new UnreadableError(path, code);
@@ -59,7 +90,8 @@ export class FileReader {
    * planned, which are read to their end as every file is without `wanted`.
    */
   read(path: string, wanted?: (bytes: Buffer) => boolean): Buffer {
-    const fd = openSync(path, 'r');
+    // O_NONBLOCK: the scan saw a regular file, but a FIFO put in its place must not hang the run.
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       let n = 0;
       for (;;) {
@@ -86,7 +118,7 @@ export class FileReader {
 /** The file's bytes; null if it cannot be read, for whatever reason (missing, a folder, no permission). */
 export function readBytesOrNull(path: string): Buffer | null {
   try {
-    return readFileSync(path);
+    return readRegular(path);
   } catch {
     return null;
   }

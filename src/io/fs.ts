@@ -23,9 +23,11 @@ export interface FileSystem {
 export const realFs: FileSystem = {
   lstat: (path) => lstat(path, { bigint: true }),
   async read(path) {
-    const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO or device in a file's place must be refused, not waited on.
+    const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
       const stat = await fh.stat({ bigint: true });
+      if (!stat.isFile()) throw Object.assign(new Error(`${path}: not a regular file (a FIFO, a device or a socket)`), { code: 'ENOTREG' });
       return { bytes: await fh.readFile(), stat };
     } finally {
       await fh.close();
@@ -35,8 +37,10 @@ export const realFs: FileSystem = {
     const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
     try {
       await fh.writeFile(bytes);
-      await fh.chmod(mode); // the umask may have cut it down
+      // The owner first: chown clears the setuid and setgid bits, which the mode then puts back
+      // (as it puts back what the umask cut).
       if (owner) await fh.chown(owner.uid, owner.gid);
+      await fh.chmod(mode);
       await fh.sync();
     } finally {
       await fh.close();

@@ -1,8 +1,8 @@
 // Whether a folder sits in a kernel source tree: its top has the kernel's Makefile (VERSION =,
 // PATCHLEVEL =), Kconfig and Kbuild.
-import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { readRegular } from './files.js';
 
 export interface KernelTree {
   /** The top of the tree, absolute. */
@@ -27,7 +27,7 @@ export async function findKernelTree(dir: string, quote: (s: string) => string):
 async function isKernelTop(d: string): Promise<boolean> {
   try {
     if (!(await stat(join(d, 'Kconfig'))).isFile() || !(await stat(join(d, 'Kbuild'))).isFile()) return false;
-    const mk = readFileSync(join(d, 'Makefile'), 'latin1');
+    const mk = readRegular(join(d, 'Makefile')).toString('latin1');
     return /^VERSION = \d+$/m.test(mk) && /^PATCHLEVEL = \d+$/m.test(mk);
   } catch {
     return false;

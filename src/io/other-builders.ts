@@ -2,7 +2,8 @@
 // tests/Makefile builds ../lib/*.c, curl's src/ builds ../lib/dynbuf.c. Nothing needs fixing
 // there (the header carries the check into their objects); the summary names them, so the user
 // knows which programs and tests will report.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { readBytesOrNull } from './files.js';
 import { dirname, join, relative, sep } from 'node:path';
 import { escapeRegExp } from '../core/order.js';
 import { isBuildFileName, NOT_SOURCE_DIRS } from '../core/build/build-files.js';
@@ -32,7 +33,7 @@ export async function otherBuilders(root: string, up = 3, depth = 3): Promise<{ 
         if (level < depth && !e.name.startsWith('.') && !NOT_SOURCE_DIRS.has(e.name)) await walk(path, level + 1);
       } else if (e.isFile() && isBuildFileName(e.name, true)) {
         const rel = relative(dir, root).split(sep).join('/');
-        const text = await readFile(path, 'latin1').catch(() => '');
+        const text = readBytesOrNull(path)?.toString('latin1') ?? '';
         const named = new RegExp(`(^|[\\s=:(,'"])(\\./)?${escapeRegExp(rel)}(/|[\\s)'",]|$)`, 'm');
         if (named.test(text)) found.push(relative(top, path).split(sep).join('/'));
       }

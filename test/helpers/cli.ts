@@ -18,11 +18,13 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
+/** Runs the command; `timeout` (ms) kills a run that hangs, which then has a null status. */
+export function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string>; timeout?: number } = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     maxBuffer: 1 << 30,
+    timeout: opts.timeout,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
 }

@@ -1,0 +1,177 @@
+// Hostile trees and arguments, round 3: a FIFO where a file is read, outputs aimed into the tree,
+// special bits, a full or read-only file system. Each is refused clearly, with the README's exit
+// code and nothing written, or kept as it was; none hangs and none is exit 70.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { copyTree, FIXTURES, readTree, removeTree, run, runCli, runCliHere, tempDir } from './helpers/cli.js';
+
+let tmp: string;
+let tree: string;
+beforeEach(async () => {
+  tmp = await tempDir();
+  tree = join(tmp, 'mcdemo');
+  await copyTree(join(FIXTURES, 'kernel-module', 'before'), tree);
+});
+afterEach(async () => {
+  await removeTree(tmp);
+});
+
+const mkfifo = (path: string) => assert.equal(run('mkfifo', [path], '.').status, 0, `mkfifo ${path}`);
+/** No run may hang: a spawned run is killed after this long, and its status is then null. */
+const HANG = 20_000;
+
+describe('a FIFO or device where a file is read: refused, never waited on', () => {
+  for (const [what, name, command] of [
+    ['the build file', 'Makefile', 'instrument'],
+    ['the runtime header', 'memcpy_debug.h', 'instrument'],
+    ['the lock', '.memcpy-debug.lock', 'instrument'],
+  ] as const) {
+    test(`${what} (${name}) is a FIFO: exit 3, nothing written`, async () => {
+      await rm(join(tree, name), { force: true });
+      mkfifo(join(tree, name));
+      const before = await readTree(tree);
+      const r = runCli([command, 'mcdemo'], { cwd: tmp, timeout: HANG });
+      assert.equal(r.status, 3, `${r.status === null ? 'hung' : r.stderr}`);
+      assert.match(r.stderr, /not a regular file/);
+      assert.deepEqual(await readTree(tree), before);
+    });
+  }
+
+  test('the manifest is a FIFO: revert exits 3, nothing written', async () => {
+    assert.equal((await runCliHere(['instrument', 'mcdemo'], { cwd: tmp })).status, 0);
+    const manifest = join(tree, '.memcpy-debug', 'manifest.json');
+    await rm(manifest);
+    mkfifo(manifest);
+    const before = await readTree(tree);
+    const r = runCli(['revert', 'mcdemo'], { cwd: tmp, timeout: HANG });
+    assert.equal(r.status, 3, `${r.status === null ? 'hung' : r.stderr}`);
+    assert.match(r.stderr, /not a regular file/);
+    assert.deepEqual(await readTree(tree), before);
+  });
+
+  for (const name of ['lib/Kconfig.debug', 'include/linux/memcpy_debug.h']) {
+    test(`a kernel tree's ${name} is a FIFO: exit 3, nothing written`, async () => {
+      const top = join(tmp, 'linux');
+      await copyTree(join(FIXTURES, 'kernel-tree', 'before'), top);
+      await rm(join(top, name), { force: true });
+      await mkdir(join(top, name, '..'), { recursive: true });
+      mkfifo(join(top, name));
+      const before = await readTree(top);
+      const r = runCli(['instrument', 'linux'], { cwd: tmp, timeout: HANG });
+      assert.equal(r.status, 3, `${r.status === null ? 'hung' : r.stderr}`);
+      assert.match(r.stderr, /not a regular file/);
+      assert.deepEqual(await readTree(top), before);
+    });
+  }
+});
+
+describe('--output and --json-file never touch the tree or its state', () => {
+  test('DIR/..x.c is inside the folder: an existing source there is refused', async () => {
+    await writeFile(join(tree, '..x.c'), 'int x;\n');
+    const r = await runCliHere(['instrument', 'mcdemo', '--dry-run', '--output', 'mcdemo/..x.c'], { cwd: tmp });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /mcdemo\/\.\.x\.c is a file of mcdemo: writing there would overwrite it/);
+    assert.equal(await readFile(join(tree, '..x.c'), 'utf8'), 'int x;\n');
+  });
+
+  test('a symbolic link to a file of the folder is not written through', async () => {
+    await symlink(join(tree, 'ring.c'), join(tmp, 'out.patch'));
+    const before = await readFile(join(tree, 'ring.c'));
+    const r = await runCliHere(['instrument', 'mcdemo', '--dry-run', '--output', 'out.patch'], { cwd: tmp });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /out.patch is a symbolic link into mcdemo/);
+    assert.deepEqual(await readFile(join(tree, 'ring.c')), before);
+  });
+
+  test('the manifest cannot be named, not even with --dry-run', async () => {
+    assert.equal((await runCliHere(['instrument', 'mcdemo'], { cwd: tmp })).status, 0);
+    const manifest = join(tree, '.memcpy-debug', 'manifest.json');
+    const before = await readFile(manifest);
+    for (const args of [['revert', 'mcdemo', '--dry-run', '--json-file', 'mcdemo/.memcpy-debug/manifest.json'], ['revert', 'mcdemo', '--json-file', 'mcdemo/.memcpy-debug/manifest.json']]) {
+      const r = await runCliHere(args, { cwd: tmp });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /memcpy-debug's own state/);
+      assert.deepEqual(await readFile(manifest), before);
+    }
+  });
+
+  test('a kernel tree\'s lib/Kconfig.debug is a file of the tree, even from a folder of it', async () => {
+    const top = join(tmp, 'linux');
+    await copyTree(join(FIXTURES, 'kernel-tree', 'before'), top);
+    const kconfig = join(top, 'lib', 'Kconfig.debug');
+    const before = await readFile(kconfig);
+    const r = await runCliHere(['instrument', 'linux/fs/demo', '--kernel-tree', '--dry-run', '--output', 'linux/lib/Kconfig.debug'], { cwd: tmp });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /linux\/lib\/Kconfig\.debug is a file of the kernel tree .*linux: writing there/);
+    assert.deepEqual(await readFile(kconfig), before);
+  });
+
+  test('a patch written there before is written again; a new file there is fine', async () => {
+    for (let i = 0; i < 2; i++) {
+      const r = await runCliHere(['instrument', 'mcdemo', '--dry-run', '--output', 'mcdemo/change.patch', '--json-file', 'mcdemo/run.json'], { cwd: tmp });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    assert.match(await readFile(join(tree, 'change.patch'), 'latin1'), /^diff --git /);
+  });
+
+  test('a folder, a missing folder, a full device: exit 2 or 4 with the reason, never 70', async () => {
+    const folder = await runCliHere(['instrument', 'mcdemo', '--dry-run', '--output', tmp], { cwd: tmp });
+    assert.equal(folder.status, 2, folder.stderr);
+    assert.match(folder.stderr, /is a folder/);
+    const missing = await runCliHere(['instrument', 'mcdemo', '--dry-run', '--json-file', 'no/such/x.json', '--output', 'p.patch'], { cwd: tmp });
+    assert.equal(missing.status, 2, missing.stderr);
+    assert.match(missing.stderr, /no\/such\/x.json is in a folder that does not exist/);
+    const full = await runCliHere(['instrument', 'mcdemo', '--dry-run', '--output', '/dev/full'], { cwd: tmp });
+    assert.equal(full.status, 4, full.stderr);
+    assert.match(full.stderr, /cannot write \/dev\/full: no space left on the device\n {2}nothing else was written/);
+  });
+});
+
+describe('special bits', () => {
+  test('setuid and setgid bits are kept by instrument and by revert', async () => {
+    await chmod(join(tree, 'ring.c'), 0o6755);
+    assert.equal((await runCliHere(['instrument', 'mcdemo'], { cwd: tmp })).status, 0);
+    assert.equal((await stat(join(tree, 'ring.c'))).mode & 0o7777, 0o6755, 'after instrument');
+    assert.equal((await runCliHere(['revert', 'mcdemo'], { cwd: tmp })).status, 0);
+    assert.equal((await stat(join(tree, 'ring.c'))).mode & 0o7777, 0o6755, 'after revert');
+  });
+});
+
+/** A tmpfs of `kb` KiB mounted at `dir`, or why not (mount needs root, and a kernel that lets it). */
+function tmpfs(dir: string, kb: number): string | undefined {
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir]);
+  if (r.status === 0) return undefined;
+  const why = `cannot mount a tmpfs here (${r.stderr.toString().trim()})`;
+  if (process.env.CI) throw new Error(why);
+  return why;
+}
+
+describe('a file system that will not take the lock', () => {
+  test('read-only: exit 3, with the reason; no space: exit 4; nothing written, nothing left', async (t) => {
+    const mnt = join(tmp, 'mnt');
+    await mkdir(mnt);
+    const why = tmpfs(mnt, 256);
+    if (why) return t.skip(why);
+    try {
+      await copyTree(join(FIXTURES, 'kernel-module', 'before'), join(mnt, 'mcdemo'));
+      const before = await readTree(join(mnt, 'mcdemo'));
+      // Full: the rest of the space taken.
+      spawnSync('dd', ['if=/dev/zero', `of=${join(mnt, 'fill')}`, 'bs=4k']);
+      const full = runCli(['instrument', 'mcdemo'], { cwd: mnt, timeout: HANG });
+      assert.equal(full.status, 4, full.stderr);
+      assert.match(full.stderr, /cannot lock mcdemo: no space left on the device\n {2}nothing was written/);
+      assert.deepEqual(await readTree(join(mnt, 'mcdemo')), before);
+      await rm(join(mnt, 'fill'));
+      assert.equal(spawnSync('mount', ['-o', 'remount,ro', mnt]).status, 0);
+      const ro = runCli(['instrument', 'mcdemo'], { cwd: mnt, timeout: HANG });
+      assert.equal(ro.status, 3, ro.stderr);
+      assert.match(ro.stderr, /cannot lock mcdemo: the file system is read-only/);
+      assert.deepEqual(await readTree(join(mnt, 'mcdemo')), before);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+});
