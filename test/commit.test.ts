@@ -2,7 +2,7 @@
 // the tree back (exit 4 in the CLI), an editor's save between the read and the rename stops the
 // run without losing the save, and nothing is ever written through a link or left behind.
 import assert from 'node:assert/strict';
-import { chmod, chown, link, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, link, mkdir, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { removeTree, tempDir } from './helpers/cli.js';
@@ -133,6 +133,39 @@ describe('commit', () => {
     await symlink(other, join(root, '.memcpy-debug'));
     await assert.rejects(commit(root, changes, JOURNAL), (e: unknown) => e instanceof UnsafePathError);
     assert.deepEqual(await readdir(other), []);
+  });
+
+  test('a folder swapped for a link to an identical copy outside, after it was checked: nothing is written through it', async () => {
+    const { root, changes } = await fresh();
+    const outside = join(tmp, `outside${n}`);
+    await mkdir(outside);
+    for (const f of ['c.c', 'd.c']) await writeFile(join(outside, f), text(`sub/${f}`));
+    const inodes = async () => Promise.all((await readdir(outside)).sort().map(async (f) => `${f} ${(await stat(join(outside, f))).ino}`));
+    const outsideBefore = await snapshot(outside);
+    const inodesBefore = await inodes();
+    // When sub/d.c is about to be looked at (its folder already checked for sub/c.c), sub becomes
+    // a link to the copy outside.
+    let swapped = false;
+    const fs = new Proxy(realFs, {
+      get(target, name: keyof FileSystem) {
+        const real = target[name] as (...a: unknown[]) => Promise<unknown>;
+        if (name !== 'lstat') return real;
+        return async (path: string) => {
+          if (!swapped && path === join(root, 'sub', 'd.c')) {
+            swapped = true;
+            await rename(join(root, 'sub'), join(root, 'sub-moved'));
+            await symlink(outside, join(root, 'sub'));
+          }
+          return real(path);
+        };
+      },
+    });
+    const sub = changes.filter((c) => c.path.startsWith('sub/'));
+    await assert.rejects(commit(root, sub, null, { fs }), CommitError);
+    assert.ok(swapped);
+    // Not written, nor written and put back: the same files, with the same inodes.
+    assert.deepEqual(await inodes(), inodesBefore, 'nothing outside was replaced');
+    assert.deepEqual(await snapshot(outside), outsideBefore, 'nothing outside was written');
   });
 
   test('hard links are refused before any write; mode and owner are kept', async () => {

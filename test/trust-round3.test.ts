@@ -175,3 +175,47 @@ describe('a file system that will not take the lock', () => {
     }
   });
 });
+
+describe('instrumentations do not nest, and one run at a time holds a whole tree', () => {
+  test('a folder, then the folder above it: refused, the folder\'s runtime untouched', async () => {
+    assert.equal((await runCliHere(['instrument', 'mcdemo/lib', '--target', 'user'], { cwd: tmp })).status, 0);
+    const before = await readTree(tree);
+    const r = await runCliHere(['instrument', 'mcdemo'], { cwd: tmp });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /a folder under mcdemo is instrumented on its own \(or being worked on\)\n {2}lib\n/);
+    assert.deepEqual(await readTree(tree), before);
+  });
+
+  test('a folder, then a folder inside it: refused', async () => {
+    assert.equal((await runCliHere(['instrument', 'mcdemo'], { cwd: tmp })).status, 0);
+    const before = await readTree(tree);
+    const r = await runCliHere(['instrument', 'mcdemo/lib', '--target', 'user'], { cwd: tmp });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /mcdemo\/lib is inside .*mcdemo, which is instrumented on its own/);
+    assert.deepEqual(await readTree(tree), before);
+  });
+
+  test('a folder of a kernel tree on its own, then into the tree: refused', async () => {
+    const top = join(tmp, 'linux');
+    await copyTree(join(FIXTURES, 'kernel-tree', 'before'), top);
+    assert.equal((await runCliHere(['instrument', 'linux/fs/demo', '--no-kernel-tree'], { cwd: tmp })).status, 0);
+    const before = await readTree(top);
+    const r = await runCliHere(['instrument', 'linux/fs/demo', '--kernel-tree'], { cwd: tmp });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /linux\/fs\/demo is instrumented on its own, as a folder/);
+    assert.deepEqual(await readTree(top), before);
+  });
+
+  test('a run on the folder above, or on a folder below, holds this one: refused while it runs', async () => {
+    // A live run's lock: this test's own process id.
+    await writeFile(join(tree, '.memcpy-debug.lock'), `${process.pid}\n`);
+    const below = await runCliHere(['instrument', 'mcdemo/lib', '--target', 'user'], { cwd: tmp });
+    assert.equal(below.status, 3, below.stderr);
+    assert.match(below.stderr, new RegExp(`another memcpy-debug \\(process ${process.pid}\\) is working on .*mcdemo, which holds mcdemo/lib`));
+    await rm(join(tree, '.memcpy-debug.lock'));
+    await writeFile(join(tree, 'lib', '.memcpy-debug.lock'), `${process.pid}\n`);
+    const above = await runCliHere(['instrument', 'mcdemo'], { cwd: tmp });
+    assert.equal(above.status, 3, above.stderr);
+    assert.match(above.stderr, /a folder under mcdemo is instrumented on its own \(or being worked on\)\n {2}lib\n/);
+  });
+});

@@ -1,6 +1,6 @@
 // `memcpy-debug instrument DIR`: load (the folder, its manifest, its files planned one by one),
 // plan (core/instrument-plan.ts, pure), commit (io/commit.ts), render (the patch or summary).
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES } from '../core/build/build-files.js';
 import type { BuildFiles } from '../core/build/plan-build.js';
 import { chooseTarget, planInstrument, runtimePaths } from '../core/instrument-plan.js';
@@ -16,7 +16,7 @@ import { existingDir, readTextIfExists } from '../io/files.js';
 import { KbuildMakefileReader } from '../io/kbuild-makefiles.js';
 import { findKernelTree, kernelTreeOf, type KernelTree } from '../io/kernel-tree.js';
 import { underLock } from '../io/lock.js';
-import { readManifest } from '../io/manifest-store.js';
+import { readManifest, stateDirAt } from '../io/manifest-store.js';
 import { otherBuilders } from '../io/other-builders.js';
 import type { FileOutcome } from '../core/instrument-file.js';
 import { Planner } from '../io/planner.js';
@@ -109,6 +109,7 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
   const stored = await readManifest(root);
   // previous: this folder's record (the run continues it); stored: everything recorded here.
   const { mine: previous, folders } = checkTreeState(where, stored, o.dir);
+  await refuseNested(where, o.dir);
   if (!tree && where.tree && where.tree.rel !== '') await refuseInTreeFolder(where.tree, o.dir);
   const step = manifestStep(previous?.state ?? null, 'instrument');
   if ('finishWith' in step) {
@@ -156,15 +157,15 @@ const renamedIn = (outcomes: readonly FileOutcome[]): string[] => outcomes.flatM
 
 async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, started: number, planner: Planner, loaded: Loaded): Promise<ExitCodeValue> {
   const { root, scope } = where;
-  const tree = where.placement === 'kernel-tree';
   const { stored, previous, folders, resumed, buildFiles, samePointer, excludes, under, skip, makefiles } = loaded;
   const scanned = await scanTree(join(root, scope), excludes, skip, (p) => planner.add(under + p));
   const scan = under === '' ? scanned : {
     ...scanned, cFiles: scanned.cFiles.map((p) => under + p), symlinks: scanned.symlinks.map((p) => under + p), badNames: scanned.badNames.map((p) => under + p),
   };
-  if (tree && scanned.stateDirs.length > 0) {
-    throw new ToolError(ExitCode.PLAN, `${scanned.stateDirs.length === 1 ? 'a folder' : `${scanned.stateDirs.length} folders`} under ${o.dir} ${scanned.stateDirs.length === 1 ? 'is' : 'are'} instrumented on ${scanned.stateDirs.length === 1 ? 'its' : 'their'} own`,
-      scanned.stateDirs.map((d) => `${under}${d}`), 'revert them first (memcpy-debug revert FOLDER), then instrument the tree');
+  if (scanned.stateDirs.length > 0) {
+    const one = scanned.stateDirs.length === 1;
+    throw new ToolError(ExitCode.PLAN, `${one ? 'a folder' : `${scanned.stateDirs.length} folders`} under ${o.dir} ${one ? 'is' : 'are'} instrumented on ${one ? 'its' : 'their'} own (or being worked on)`,
+      scanned.stateDirs.map((d) => `${under}${d}`), `revert ${one ? 'it' : 'them'} first (memcpy-debug revert FOLDER), or let the run on ${one ? 'it' : 'them'} finish, then instrument ${o.dir}`);
   }
   if (scan.unreadable.length > 0) {
     throw new ToolError(ExitCode.PLAN, `cannot instrument ${o.dir}: ${scan.unreadable.length === 1 ? 'a folder is' : `${scan.unreadable.length} folders are`} unreadable`, scan.unreadable,
@@ -220,6 +221,26 @@ function finished(state: Manifest['state']): Manifest['state'] {
   const step = manifestStep(state, 'instrument');
   if ('finishWith' in step) throw new Error(`an instrument went on from a manifest in state ${state}`);
   return step.done;
+}
+
+/**
+ * Instrumentations do not nest: a folder above this one instrumented as a folder of its own
+ * (its runtime and manifest would not know of this one), or, for a folder of a kernel tree,
+ * the folder itself instrumented on its own. Folders below are refused after the scan.
+ */
+async function refuseNested(where: Where, shown: string): Promise<void> {
+  const dir = join(where.root, where.scope);
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    if (d !== where.root && (await stateDirAt(d)) && (await readManifest(d).catch(() => null))?.options.placement !== 'kernel-tree') {
+      throw new ToolError(ExitCode.PLAN, `${shown} is inside ${d}, which is instrumented on its own`, [],
+        `instrument ${d} covers it already; or revert it first ("memcpy-debug revert ${d}")`);
+    }
+    if (d === dirname(d)) break;
+  }
+  if (where.placement === 'kernel-tree' && where.scope !== '' && (await stateDirAt(dir))) {
+    throw new ToolError(ExitCode.PLAN, `${shown} is instrumented on its own, as a folder`, [],
+      `revert it first ("memcpy-debug revert ${shown}"), then instrument it into the kernel tree`);
+  }
 }
 
 /** A folder inside a kernel tree whose own runtime would clash with the tree's: refused. */

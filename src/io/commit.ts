@@ -155,13 +155,12 @@ export async function commit(root: string, changes: readonly FileChange[], journ
   const originals = new Map<string, BigIntStats>();
   // Each folder on the way is checked before the first write into it; each file right before
   // its own rename.
-  const folders = new Map<string, Promise<void>>();
-  const temps = tempNames();
+  const w = writer(root, fs);
   let failed: FileChange | undefined;
   try {
     await eachInFlight(changes, async (c) => {
       try {
-        await applyOne(root, c, { fs, folders, temps }, originals);
+        await applyOne(root, c, w, originals);
       } catch (e) {
         failed ??= c;
         throw e;
@@ -173,7 +172,7 @@ export async function commit(root: string, changes: readonly FileChange[], journ
     let rolledBack = true;
     for (const c of done.reverse()) {
       try {
-        await undoOne(root, c, { fs, folders: new Map(), temps }, originals.get(c.path));
+        await undoOne(root, c, { ...w, folders: new Map() }, originals.get(c.path));
       } catch {
         rolledBack = false;
       }
@@ -201,7 +200,7 @@ export async function writeManifest(root: string, m: Manifest | null, fs: FileSy
   if (!st) await fs.mkdir(dir, 0o755);
   const current = await fileStat(abs, MANIFEST_PATH, fs);
   // JSON is UTF-8; the latin1 characters of the regions come back as the same code units.
-  await replace(abs, Buffer.from(serializeManifest(m), 'utf8'), current, { fs, folders: new Map(), temps: tempNames() }, 0o644);
+  await replace(abs, Buffer.from(serializeManifest(m), 'utf8'), current, writer(root, fs), 0o644);
 }
 
 /**
@@ -231,6 +230,25 @@ interface Writer {
   readonly fs: FileSystem;
   readonly folders: Map<string, Promise<void>>;
   readonly temps: () => string;
+  /**
+   * Checks, right before a rename or an unlink in `dir`, that no folder between the root and it
+   * is a symbolic link now: a folder checked before the first write into it can be swapped for
+   * a link later in the run, and every later write into it would go through the link.
+   */
+  readonly stillInside: (dir: string) => Promise<void>;
+}
+
+function writer(root: string, fs: FileSystem): Writer {
+  let realRoot: Promise<string> | undefined;
+  return {
+    fs, folders: new Map(), temps: tempNames(),
+    async stillInside(dir) {
+      realRoot ??= fs.realpath(root);
+      const expected = (await realRoot) + dir.slice(root.length);
+      const real = await fs.realpath(dir).catch(() => null);
+      if (real !== expected) throw new UnsafePathError(dir.slice(root.length + 1) || '.', 'became a symbolic link (or moved) while memcpy-debug was writing: nothing more is written through it');
+    },
+  };
 }
 
 /**
@@ -276,6 +294,7 @@ async function applyOne(root: string, c: FileChange, w: Writer, originals: Map<s
       if (sha256Bytes(bytes) !== c.beforeSha) throw new Error(`${c.path} changed while memcpy-debug was running`);
       originals.set(c.path, stat);
       await checkUnchanged(abs, c.path, stat, fs);
+      await w.stillInside(dirname(abs));
       await fs.unlink(abs);
       return;
     }
@@ -310,9 +329,11 @@ async function undoOne(root: string, c: FileChange, w: Writer, original: BigIntS
 async function replace(abs: string, bytes: Buffer, was: BigIntStats | null, w: Writer, mode?: number, owner?: { uid: number; gid: number }): Promise<void> {
   const { fs } = w;
   const temp = join(dirname(abs), `.${basename(abs)}.${w.temps()}${TEMP_SUFFIX}`);
+  await w.stillInside(dirname(abs));
   await fs.create(temp, bytes, was ? Number(was.mode) & 0o7777 : (mode ?? 0o644), was ? ownerOf(was) : owner);
   try {
     await checkUnchanged(abs, basename(abs), was, fs);
+    await w.stillInside(dirname(abs));
     await fs.rename(temp, abs);
   } catch (e) {
     await fs.unlink(temp).catch(() => {});

@@ -2,7 +2,7 @@
 // any chosen call (ENOSPC on the manifest, EIO on the third rename...). None follows a symbolic
 // link: files are opened with O_NOFOLLOW, created with O_EXCL, and paths are checked with lstat.
 import { constants, type BigIntStats } from 'node:fs';
-import { lstat, open, readdir, rename, rmdir, unlink, mkdir } from 'node:fs/promises';
+import { lstat, open, readdir, realpath, rename, rmdir, unlink, mkdir } from 'node:fs/promises';
 
 export interface FileSystem {
   lstat(path: string): Promise<BigIntStats>;
@@ -14,6 +14,8 @@ export interface FileSystem {
    */
   create(path: string, bytes: Buffer, mode: number, owner?: { uid: number; gid: number }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  /** The path with every symbolic link resolved (realpath(3)). */
+  realpath(path: string): Promise<string>;
   unlink(path: string): Promise<void>;
   mkdir(path: string, mode: number): Promise<void>;
   rmdir(path: string): Promise<void>;
@@ -47,6 +49,7 @@ export const realFs: FileSystem = {
     }
   },
   rename: (from, to) => rename(from, to),
+  realpath: (path) => realpath(path),
   unlink: (path) => unlink(path),
   mkdir: async (path, mode) => {
     await mkdir(path, { mode });

@@ -3,7 +3,7 @@
 // A lock left by a run that was killed is taken over when its process is gone.
 import { randomBytes } from 'node:crypto';
 import { lstat, link, open, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ExitCode, ToolError } from '../core/errors.js';
 import { readBytesOrNull } from './files.js';
 
@@ -36,8 +36,17 @@ export async function lockFolder(root: string, shown: string): Promise<Lock> {
     }
     try {
       await link(mine, path);
-      return { release: () => rm(path, { force: true }) };
+      const lock = { release: () => rm(path, { force: true }) };
+      // One lock for a whole tree: a run on a folder above this one holds this one too.
+      const above = await liveLockAbove(root);
+      if (above) {
+        await lock.release();
+        throw new ToolError(ExitCode.PLAN, `another memcpy-debug (process ${above.pid}) is working on ${above.dir}, which holds ${shown}`, [],
+          'wait for it to finish, then run this again');
+      }
+      return lock;
     } catch (e) {
+      if (e instanceof ToolError) throw e;
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     } finally {
       await rm(mine, { force: true });
@@ -66,6 +75,16 @@ export async function lockFolder(root: string, shown: string): Promise<Lock> {
     await rm(aside, { force: true });
   }
   throw new ToolError(ExitCode.PLAN, `cannot lock ${shown}: ${join(shown, LOCK_NAME)} keeps coming back`, [], 'is another memcpy-debug starting on the same folder?');
+}
+
+/** The nearest folder above `dir` whose lock a live run holds, or null. */
+async function liveLockAbove(dir: string): Promise<{ dir: string; pid: number } | null> {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    const pid = pidIn(join(d, LOCK_NAME));
+    if (pid > 0 && alive(pid)) return { dir: d, pid };
+    if (d === dirname(d)) return null;
+  }
+  return null;
 }
 
 /** Why the lock could not be taken, for the user: a folder that cannot be written is exit 3, a write that failed exit 4. */

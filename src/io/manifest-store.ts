@@ -6,6 +6,11 @@ import { MANIFEST_PATH, ManifestError, parseManifest, STATE_DIR, type Manifest }
 import { ExitCode, ToolError } from '../core/errors.js';
 import { realFs } from './fs.js';
 
+/** True if `dir` holds memcpy-debug's state folder (as a folder, not through a link). */
+export async function stateDirAt(dir: string): Promise<boolean> {
+  return (await lstat(join(dir, STATE_DIR)).catch(() => null))?.isDirectory() === true;
+}
+
 export async function readManifest(root: string): Promise<Manifest | null> {
   for (const p of [STATE_DIR, MANIFEST_PATH]) {
     const st = await lstat(join(root, p)).catch(() => null);

@@ -6,6 +6,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILD_OUTPUT_DIRS, isBuildFileName } from '../core/build/build-files.js';
 import { byCodeUnits } from '../core/order.js';
+import { STATE_DIR } from '../core/manifest.js';
+import { LOCK_NAME } from './lock.js';
 
 export interface ScanResult {
   readonly cFiles: string[];
@@ -17,7 +19,7 @@ export interface ScanResult {
   readonly unreadable: string[];
   /** Files and folders whose names are not UTF-8: left alone. */
   readonly badNames: string[];
-  /** Folders below the root instrumented on their own (they hold .memcpy-debug/). */
+  /** Folders below the root instrumented on their own, or being worked on (they hold .memcpy-debug/ or its lock). */
   readonly stateDirs: string[];
 }
 
@@ -62,7 +64,7 @@ export async function scanTree(root: string, excludes: readonly string[], alsoSk
       for (const e of entries) {
         // A CMake build folder inside the tree holds generated sources.
         if (e.name === 'CMakeCache.txt') return;
-        if (e.name === '.memcpy-debug') state = true;
+        if (e.name === STATE_DIR || e.name === LOCK_NAME) state = true;
         else if (isBuildFileName(e.name) && e.isFile()) buildFile = true;
       }
       if (buildFile) buildDirs.push(rel);
