@@ -219,3 +219,46 @@ describe('instrumentations do not nest, and one run at a time holds a whole tree
     assert.match(above.stderr, /a folder under mcdemo is instrumented on its own \(or being worked on\)\n {2}lib\n/);
   });
 });
+
+describe('revert leaves code that builds, deciding by content', () => {
+  const gccSyntax = (dir: string, file: string) => run('gcc', ['-fsyntax-only', '-Wall', '-Werror', '-I.', file], dir);
+  const hasGcc = run('gcc', ['--version'], '.').status === 0;
+
+  test('a memcpy_debug call written by hand in an instrumented file keeps its include; a second revert, once it is gone, undoes the rest', async () => {
+    const app = join(tmp, 'app');
+    await copyTree(join(FIXTURES, 'user-make', 'before'), app);
+    const original = await readTree(app);
+    assert.equal((await runCliHere(['instrument', 'app'], { cwd: tmp })).status, 0);
+    const ring = join(app, 'ring.c');
+    const instrumented = await readFile(ring, 'latin1');
+    const withCall = instrumented.replace('\tr->len -= n;\n', '\tmemcpy_debug(r->data, r->data, 0); /* added while debugging */\n\tr->len -= n;\n');
+    assert.notEqual(withCall, instrumented);
+    await writeFile(ring, withCall, 'latin1');
+    const r = await runCliHere(['revert', 'app'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /ring\.c: partly reverted[^\n]*\n\s+its #include of memcpy_debug\.h stays/);
+    const after = await readFile(ring, 'latin1');
+    assert.match(after, /#include "memcpy_debug\.h"/, 'the include stays');
+    assert.match(after, /\tmemcpy\(r->data, r->data \+ n, r->len - n\);/, 'our rename is undone');
+    assert.ok((await stat(join(app, 'memcpy_debug.h'))).isFile(), 'the runtime stays');
+    if (hasGcc) assert.equal(gccSyntax(app, 'ring.c').status, 0, gccSyntax(app, 'ring.c').output);
+    // The call goes: the next revert takes the include and the runtime, and the tree is as it was.
+    await writeFile(ring, after.replace('\tmemcpy_debug(r->data, r->data, 0); /* added while debugging */\n', ''), 'latin1');
+    const again = await runCliHere(['revert', 'app'], { cwd: tmp });
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(await readTree(app), original);
+  });
+
+  test('a file that calls memcpy_debug with an old modification time (cp -p, tar) keeps the runtime', async () => {
+    const app = join(tmp, 'app');
+    await copyTree(join(FIXTURES, 'user-make', 'before'), app);
+    assert.equal((await runCliHere(['instrument', 'app'], { cwd: tmp })).status, 0);
+    await writeFile(join(app, 'extra.c'), '#include <string.h>\n#include "memcpy_debug.h"\nvoid extra(char *a) { memcpy_debug(a, a + 1, 1); }\n');
+    assert.equal(run('touch', ['-d', '2001-01-01', join(app, 'extra.c')], tmp).status, 0);
+    const r = await runCliHere(['revert', 'app'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /memcpy_debug\.h: kept: still called\n\s+extra\.c still calls memcpy_debug/);
+    assert.ok((await stat(join(app, 'memcpy_debug.h'))).isFile(), 'the runtime stays');
+    if (hasGcc) assert.equal(gccSyntax(app, 'extra.c').status, 0, gccSyntax(app, 'extra.c').output);
+  });
+});

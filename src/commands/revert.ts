@@ -1,6 +1,5 @@
 // `memcpy-debug revert DIR`: undo what instrument recorded in the manifest, keeping later
 // edits; without a manifest, a structural undo of exactly our forms.
-import { statSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES } from '../core/build/build-files.js';
 import { ExitCode, type ExitCodeValue } from '../core/errors.js';
@@ -18,7 +17,7 @@ import { now } from '../io/clock.js';
 import { commit, removeTemps, writeManifest } from '../io/commit.js';
 import { committed, killHook, refuseBlocked } from '../io/committed.js';
 import { painter, type Context } from '../io/context.js';
-import { existingDir, FileReader, readBytesIfExists, readBytesOrNull, readTextIfExists } from '../io/files.js';
+import { existingDir, FileReader, readBytesIfExists, readTextIfExists } from '../io/files.js';
 import { kernelTreeOf } from '../io/kernel-tree.js';
 import { underLock } from '../io/lock.js';
 import { readManifest } from '../io/manifest-store.js';
@@ -100,30 +99,29 @@ async function planFromManifest(root: string, manifest: Manifest, force: boolean
 
 /**
  * The files outside the manifest that call memcpy_debug (calls written by hand since
- * instrument), added to `users`. A file not touched since instrument was as it is before it.
+ * instrument), added to `users`. Decided by their content: a file copied with its old time
+ * (cp -p, tar) is looked at as any other.
  */
 async function findRuntimeUsers(root: string, manifest: Manifest, users: Set<string>): Promise<Set<string>> {
   const inManifest = new Set(manifest.files.map((f) => f.path));
-  const since = Date.parse(manifest.createdAt);
   const scan = await scanTree(root, manifest.options.excludes, [...runtimeFilesOf(manifest)]);
+  const reader = new FileReader();
+  const name = Buffer.from(DEBUG_NAME, 'latin1');
   for (const path of scan.cFiles) {
     if (inManifest.has(path)) continue;
-    // Synchronous: for a whole kernel tree's files a promise each costs more than the stat.
-    const st = statIfAny(join(root, path));
-    if (!st || !(st.mtimeMs >= since)) continue;
-    const bytes = readBytesOrNull(join(root, path));
-    if (bytes && bytes.indexOf(DEBUG_NAME) >= 0 && usesRuntime(bytes.toString('latin1'))) users.add(path);
+    // Synchronous, into one buffer: a promise and a buffer each for a whole kernel tree's files
+    // cost more than the reads.
+    let bytes: Buffer;
+    try {
+      bytes = reader.read(join(root, path), (b) => b.indexOf(name) >= 0);
+    } catch {
+      continue;
+    }
+    if (bytes.indexOf(name) >= 0 && usesRuntime(bytes.toString('latin1'))) users.add(path);
   }
   return users;
 }
 
-function statIfAny(path: string): Stats | null {
-  try {
-    return statSync(path);
-  } catch {
-    return null;
-  }
-}
 
 async function planStructural(root: string): Promise<RevertPlan> {
   const out = emptyRevertPlan();

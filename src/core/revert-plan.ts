@@ -9,7 +9,7 @@ import { INCLUDES_HEADER } from './c/plan-c-file.js';
 import { revertRegions, type Edit } from './edit.js';
 import { ExitCode, ToolError } from './errors.js';
 import { Lines } from './lines.js';
-import { holds, manifestStep, regionsOf as manifestRegions, type Manifest, type ManifestEntry } from './manifest.js';
+import { entryOf, holds, manifestStep, regionsOf as manifestRegions, type Manifest, type ManifestEntry } from './manifest.js';
 import { modifyChange, sha256, sha256Bytes, type FileChange, type FileTexts } from './plan.js';
 import { byPath } from './order.js';
 import type { RevertFileReport, RevertStatus } from './report.js';
@@ -50,17 +50,40 @@ export function addEntryRevert(
     if (o.withTexts) out.texts.push({ path: p.path, before: current, after: p.after, regions: p.change.kind === 'modify' ? p.change.regions : undefined });
   }
   if (p.status === 'conflict') out.remaining.push(entry);
+  if (p.keep) out.remaining.push({ ...p.keep, ...(entry.folder !== undefined ? { folder: entry.folder } : {}) });
   // Only edits made since count: a file restored byte for byte is as it was before.
   const left = p.change ? p.after : current;
   const editedSince = p.status !== 'restored' && p.status !== 'already-original';
   if (entry.kind === 'modify' && editedSince && left !== null && usesRuntime(left)) stillCalling.add(entry.path);
 }
 
+/** The C text without its comments. */
+const codeOf = (text: string): string => text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ');
+
 /** True if the C text calls memcpy_debug or includes its header, outside comments. */
 export function usesRuntime(text: string): boolean {
   if (!text.includes(DEBUG_NAME)) return false;
-  const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ');
+  const code = codeOf(text);
   return /\bmemcpy_debug\s*\(/.test(code) || INCLUDES_HEADER.test(code);
+}
+
+/** True if the C text calls memcpy_debug, outside comments. */
+function callsRuntime(text: string): boolean {
+  return text.includes(DEBUG_NAME) && /\bmemcpy_debug\s*\(/.test(codeOf(text));
+}
+
+/**
+ * The edits that take the text `edits` make of `current` back to `current` where `kept` stand:
+ * each kept edit, moved to where it lands in the edited text, with the text it replaced.
+ */
+function inverse(current: string, edits: readonly Edit[], kept: readonly Edit[]): Edit[] {
+  const out: Edit[] = [];
+  let shift = 0;
+  for (const e of [...edits].sort((a, b) => a.start - b.start)) {
+    if (kept.includes(e)) out.push({ start: e.start + shift, end: e.start + shift + e.text.length, text: current.slice(e.start, e.end), reason: 'include' });
+    shift += e.text.length - (e.end - e.start);
+  }
+  return out;
 }
 
 /** The runtime files of a manifest's placement. */
@@ -136,6 +159,8 @@ export interface RevertFilePlan {
   readonly change: FileChange | null;
   /** The text after the revert, for the patch; null when deleted or unchanged. */
   readonly after: string | null;
+  /** What stays in the manifest of this file, to be undone by a later revert. */
+  readonly keep?: ManifestEntry;
 }
 
 /** `currentSha`: the hash of `current`, when the caller has it from the bytes (cheaper). */
@@ -164,10 +189,22 @@ export function planRevertEntry(entry: ManifestEntry, current: string | null, fo
   }
   if (conflicts.length > 0 && !force) return none('conflict', conflicts.map((c) => c.reason));
   if (edits.length === 0) return none('conflict', conflicts.map((c) => c.reason));
+  const reasons = conflicts.map((c) => `skipped: ${c.reason}`);
+  // A memcpy_debug call written by hand since instrument keeps its include: without it the file
+  // would not build. What stays is recorded, for a revert once the call is gone.
+  if (callsRuntime(text)) {
+    const stays = edits.filter((e) => INCLUDES_HEADER.test(current.slice(e.start, e.end)) && !INCLUDES_HEADER.test(e.text));
+    if (stays.length > 0) {
+      const undone = edits.filter((e) => !stays.includes(e));
+      const { change, after } = modifyChange(path, current, undone, { beforeSha: sha, lines });
+      reasons.push('its #include of memcpy_debug.h stays: a memcpy_debug call written since needs it; remove the call, then run revert again');
+      return { path, status: 'partly-reverted', reasons, change, after, keep: entryOf(modifyChange(path, text, inverse(current, edits, stays)).change) };
+    }
+  }
   const status: RevertStatus = unchanged ? 'restored' : conflicts.length > 0 ? 'partly-reverted' : 'reverted';
   // Hashes known already: the file's, and, restored, the original's (checked just above).
   const { change, after } = modifyChange(path, current, edits, { beforeSha: sha, afterSha: unchanged ? entry.before : undefined, lines });
-  return { path, status, reasons: conflicts.map((c) => `skipped: ${c.reason}`), change, after };
+  return { path, status, reasons, change, after };
 }
 
 /**
