@@ -86,6 +86,7 @@ export type RevertStatus =
   | 'removed' // a file we had added
   | 'kept' // a file we had added, changed since: kept
   | 'in-use' // a runtime file that a call written since still needs: kept
+  | 'include-kept' // our edits undone but the include, which a call written since still needs
   | 'missing';
 
 export interface RevertFileReport {

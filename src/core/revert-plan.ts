@@ -191,14 +191,15 @@ export function planRevertEntry(entry: ManifestEntry, current: string | null, fo
   if (edits.length === 0) return none('conflict', conflicts.map((c) => c.reason));
   const reasons = conflicts.map((c) => `skipped: ${c.reason}`);
   // A memcpy_debug call written by hand since instrument keeps its include: without it the file
-  // would not build. What stays is recorded, for a revert once the call is gone.
-  if (callsRuntime(text)) {
+  // would not build. What stays is recorded, for a revert once the call is gone. (A file not
+  // edited since is as instrument left it: its calls, if any, were the original's.)
+  if (!unchanged && callsRuntime(text)) {
     const stays = edits.filter((e) => INCLUDES_HEADER.test(current.slice(e.start, e.end)) && !INCLUDES_HEADER.test(e.text));
     if (stays.length > 0) {
       const undone = edits.filter((e) => !stays.includes(e));
       const { change, after } = modifyChange(path, current, undone, { beforeSha: sha, lines });
       reasons.push('its #include of memcpy_debug.h stays: a memcpy_debug call written since needs it; remove the call, then run revert again');
-      return { path, status: 'partly-reverted', reasons, change, after, keep: entryOf(modifyChange(path, text, inverse(current, edits, stays)).change) };
+      return { path, status: 'include-kept', reasons, change, after, keep: entryOf(modifyChange(path, text, inverse(current, edits, stays)).change) };
     }
   }
   const status: RevertStatus = unchanged ? 'restored' : conflicts.length > 0 ? 'partly-reverted' : 'reverted';

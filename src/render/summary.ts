@@ -109,6 +109,7 @@ const STATUS_WORDS: Record<RevertStatus, string> = {
   removed: 'removed',
   kept: 'kept: changed since instrument',
   'in-use': 'kept: still called',
+  'include-kept': 'our edits undone but the include, still needed',
   missing: 'missing',
 };
 
@@ -122,14 +123,16 @@ export function revertSummary(r: RevertReport): string {
   out.push(`  ${plural(r.files.length, 'file')}: ${parts.join('; ') || 'nothing to do'}`);
   if (r.mode === 'structural') out.push(`  ${plural(r.renamedBack, 'call site')} renamed back to memcpy`);
   for (const f of r.files) {
-    if (f.status === 'conflict' || f.status === 'partly-reverted' || f.status === 'kept' || f.status === 'in-use' || f.status === 'missing') {
+    if (f.status !== 'restored' && f.status !== 'reverted' && f.status !== 'already-original' && f.status !== 'removed') {
       out.push(`  ${f.path}: ${STATUS_WORDS[f.status]}`);
       for (const why of f.reasons) out.push(`    ${why}`);
     }
   }
   for (const w of r.warnings) out.push(`  warning: ${w}`);
   if (!r.dryRun && r.mode === 'manifest') {
-    out.push(r.manifestRemoved ? `  ${MANIFEST_PATH} removed` : `  ${MANIFEST_PATH} kept for the files not reverted; fix them and run revert again, or use --force`);
+    out.push(r.manifestRemoved ? `  ${MANIFEST_PATH} removed`
+      : count('conflict') > 0 ? `  ${MANIFEST_PATH} kept for the files not reverted; fix them and run revert again, or use --force`
+        : `  ${MANIFEST_PATH} kept for what is still needed; run revert again once the memcpy_debug calls written since are gone`);
   }
   out.push(`  (${r.seconds.toFixed(2)} s)`);
   return out.join('\n') + '\n';
