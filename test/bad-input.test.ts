@@ -40,7 +40,7 @@ describe('bad input', () => {
 
   test('a read-only file that would change: named, with the fix', async () => {
     await chmod(join(tree, 'ring.c'), 0o444);
-    await refuses(['mcdemo'], 3, /error: cannot write a file\n  ring\.c: the file is read-only\nhint: make them writable \(chmod u\+w\), or leave them out with --exclude/);
+    await refuses(['mcdemo'], 3, /error: cannot write a file\n  ring\.c: the file is read-only\nhint: make them writable \(chmod u\+w\) or leave them out with --exclude, then run instrument again/);
     // Left out, the rest is instrumented.
     const r = (await runCliHere(['instrument', 'mcdemo', '--exclude', 'ring.c'], { cwd: tmp }));
     assert.equal(r.status, 0, r.stderr);

@@ -3,7 +3,7 @@
 // run without losing the save, and nothing is ever written through a link or left behind.
 import assert from 'node:assert/strict';
 import { chmod, chown, link, mkdir, readdir, readFile, rename, stat, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { removeTree, tempDir } from './helpers/cli.js';
 import { checkWritable, commit, CommitError, UnsafePathError, type Journal } from '../src/io/commit.js';
@@ -93,6 +93,56 @@ describe('commit', () => {
       if (nth < 8) assert.deepEqual(await snapshot(root), was, 'every file as it was, no temporary file, no state folder');
     });
   }
+
+  for (const [what, code] of [['the disk fills up while a file is written', 'ENOSPC'], ['its owner cannot be set (chown)', 'EPERM']]) {
+    test(`a temporary file half made is removed with the rest: ${what}`, async () => {
+      const { root, changes, before: was } = await fresh();
+      // The third file's temporary file is created, then the write (or chown) fails: as the
+      // real create does when the disk is full.
+      let calls = 0;
+      const fs = new Proxy(realFs, {
+        get(target, name: keyof FileSystem) {
+          const real = target[name] as (...a: unknown[]) => Promise<unknown>;
+          if (name !== 'create') return real;
+          return async (...args: unknown[]) => {
+            if (++calls !== 3) return real(...args);
+            await writeFile(args[0] as string, 'half');
+            throw Object.assign(new Error(`${code}: injected failure`), { code });
+          };
+        },
+      });
+      await assert.rejects(commit(root, changes, JOURNAL, { fs }), (e: unknown) => e instanceof CommitError && e.rolledBack);
+      assert.deepEqual(await snapshot(root), was, 'every file as it was, no temporary file, no state folder');
+    });
+  }
+
+  test('temporary names cannot be foretold from the ones seen: a file planted at the next name in sequence stops nothing', async () => {
+    const { root, changes } = await fresh();
+    // Who sees the first temporary file plants a file at the names that would follow it if the
+    // names were a run's prefix and a counter.
+    let planted = 0;
+    const fs = new Proxy(realFs, {
+      get(target, name: keyof FileSystem) {
+        const real = target[name] as (...a: unknown[]) => Promise<unknown>;
+        if (name !== 'create') return real;
+        return async (...args: unknown[]) => {
+          const m = /^(.*\/)\.([^/]+)\.([0-9a-f]{12})([0-9a-f]{4})\.memcpy-debug\.tmp$/.exec(args[0] as string);
+          if (m && planted === 0) {
+            for (const f of FILES) {
+              for (let k = 1; k <= 12; k++) {
+                const guess = join(root, `${dirname(f)}/.${basename(f)}.${m[3]}${(parseInt(m[4], 16) + k).toString(16).padStart(4, '0')}.memcpy-debug.tmp`);
+                await writeFile(guess, 'planted').then(() => planted++, () => {});
+              }
+            }
+          }
+          return real(...args);
+        };
+      },
+    });
+    await commit(root, changes, null, { fs });
+    assert.ok(planted > 0);
+    for (const f of FILES) assert.match(await readFile(join(root, f), 'latin1'), /memcpy_debug\(/, f);
+  });
 
   test('a save by an editor between the read and the rename stops the run; the save is kept, the rest put back', async () => {
     const { root, changes, before: was } = await fresh();

@@ -3,7 +3,7 @@
 // code and nothing written, or kept as it was; none hangs and none is exit 70.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { copyTree, FIXTURES, readTree, removeTree, run, runCli, runCliHere, tempDir } from './helpers/cli.js';
@@ -260,5 +260,92 @@ describe('revert leaves code that builds, deciding by content', () => {
     assert.match(r.stderr, /memcpy_debug\.h: kept: still called\n\s+extra\.c still calls memcpy_debug/);
     assert.ok((await stat(join(app, 'memcpy_debug.h'))).isFile(), 'the runtime stays');
     if (hasGcc) assert.equal(gccSyntax(app, 'extra.c').status, 0, gccSyntax(app, 'extra.c').output);
+  });
+});
+
+/** Why a run as nobody (setpriv, from util-linux) cannot happen here, or undefined. */
+const asNobody = process.getuid?.() !== 0 ? 'needs root, to run as nobody' : run('setpriv', ['--version'], '.').status !== 0 ? 'setpriv (util-linux) is not installed' : undefined;
+const runAsNobody = (args: string[], cwd: string) => {
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(FIXTURES, '..', 'dist', 'bundle', 'memcpy-debug.js'), ...args],
+    { cwd, env: { ...process.env, NO_COLOR: '1' }, timeout: HANG });
+  return { status: r.status, stderr: r.stderr.toString() };
+};
+
+describe('runs that cannot keep what they find, or cannot write at all', () => {
+  test('a file whose group the user is not in: refused before any write (exit 3), nothing left', { skip: asNobody }, async () => {
+    await chmod(tmp, 0o755);
+    spawnSync('chown', ['-R', '65534:0', tree]);
+    await chmod(tree, 0o775);
+    const before = await readTree(tree);
+    const r = runAsNobody(['instrument', 'mcdemo'], tmp);
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /its group \(0\) is not one of yours/);
+    assert.deepEqual(await readTree(tree), before);
+    assert.deepEqual((await readdir(tree)).filter((f) => f.includes('.tmp') || f.includes('.lock')), []);
+  });
+
+  test('a folder the user may not write in: the lock says so, exit 3', { skip: asNobody }, async () => {
+    await chmod(tmp, 0o755);
+    const r = runAsNobody(['instrument', 'mcdemo'], tmp);
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /cannot lock mcdemo: no permission to write in it\n {2}nothing was written/);
+  });
+
+  test('a C file over 512 MiB is a file it cannot plan (exit 3), not a crash', async () => {
+    const big = join(tree, 'big.c');
+    await writeFile(big, 'void big(char *a) { memcpy(a, a + 1, 1); }\n');
+    assert.equal(run('truncate', ['-s', '513M', big], tmp).status, 0);
+    const r = await runCliHere(['instrument', 'mcdemo', '--dry-run', '--stat'], { cwd: tmp });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /big\.c: cannot read: larger than 512 MiB/);
+  });
+
+  test('a lock left by a run killed a moment ago (a zombie until reaped) is taken over at once', async () => {
+    // A process that has exited but is not reaped: the child of a shell that then becomes sleep.
+    const zombie = spawnSync('bash', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 2'], { timeout: 10_000 });
+    const pid = Number(zombie.stdout.toString().trim());
+    assert.ok(pid > 0);
+    await writeFile(join(tree, '.memcpy-debug.lock'), `${pid}\n`);
+    const r = runCli(['instrument', 'mcdemo', '--exit-code', '--dry-run'], { cwd: tmp });
+    assert.equal(r.status, 1, r.stderr);
+  });
+});
+
+describe('messages that fit what happened', () => {
+  test('a symbolic link as build file: no chmod, no --exclude (which leaves out C files only)', async () => {
+    await rename(join(tree, 'Makefile'), join(tmp, 'Makefile.real'));
+    await symlink(join(tmp, 'Makefile.real'), join(tree, 'Makefile'));
+    const r = await runCliHere(['instrument', 'mcdemo'], { cwd: tmp });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /Makefile: a symbolic link: memcpy-debug never writes through one \(replace it with the file it points to\)\n/);
+    assert.doesNotMatch(r.stderr, /chmod|--exclude/);
+  });
+
+  test('a manifest that lists a file twice is damaged (exit 3), not "saved by an editor"', async () => {
+    assert.equal((await runCliHere(['instrument', 'mcdemo'], { cwd: tmp })).status, 0);
+    const path = join(tree, '.memcpy-debug', 'manifest.json');
+    const m = JSON.parse(await readFile(path, 'utf8')) as { files: unknown[] };
+    m.files.push(m.files[0]);
+    await writeFile(path, JSON.stringify(m));
+    const r = await runCliHere(['revert', 'mcdemo'], { cwd: tmp });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /manifest\.json is damaged: files\.\d+\.path: .* is listed twice/);
+    assert.doesNotMatch(r.stderr, /editor/);
+  });
+
+  test('revert A that finishes the cut-off revert of B says so, and that A is still to do', async () => {
+    const top = join(tmp, 'linux');
+    await copyTree(join(FIXTURES, 'kernel-tree', 'before'), top);
+    assert.equal((await runCliHere(['instrument', 'linux/fs/demo/sub', '--kernel-tree'], { cwd: tmp })).status, 0);
+    assert.equal((await runCliHere(['instrument', 'linux/kernel', '--kernel-tree'], { cwd: tmp })).status, 0);
+    const killed = runCli(['revert', 'linux/kernel'], { cwd: tmp, env: { MEMCPY_DEBUG_TEST_KILL_AFTER: '1' } });
+    assert.equal(killed.status, null, killed.stderr);
+    const r = await runCliHere(['revert', 'linux/fs/demo/sub'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /^memcpy-debug: finished the revert of kernel that was cut off; linux\/fs\/demo\/sub itself is not reverted yet/);
+    assert.doesNotMatch(r.stderr, /reverted linux\/fs\/demo\/sub/);
+    const again = await runCliHere(['revert', 'linux/fs/demo/sub'], { cwd: tmp });
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stderr, /^memcpy-debug: reverted linux\/fs\/demo\/sub/);
   });
 });

@@ -201,7 +201,7 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
   });
 
   if (journal) {
-    await refuseBlocked(root, changes, 'make them writable (chmod u+w), or leave them out with --exclude');
+    await refuseBlocked(root, changes, 'instrument');
     progress.phase('writing', changes.length);
     const kill = killHook(ctx);
     await committed(o.dir, 'instrument', () => commit(root, changes, journal, { onWritten: (n) => { progress.update(n); kill(n); } }));

@@ -51,14 +51,14 @@ async function runRevertLocked(root: string, scope: string, o: RevertOptions, ct
   const stored = await readManifest(root);
   const progress = progressReporter(ctx);
   // In a kernel tree: the entries of the folders under DIR, and the shared runtime with the last.
-  const { manifest, others } = stored ? selectFolders(stored, scope, o.dir, root) : { manifest: null, others: [] };
+  const { manifest, others, finishing } = stored ? selectFolders(stored, scope, o.dir, root) : { manifest: null, others: [], finishing: [] };
   const planned = manifest ? await planFromManifest(root, manifest, o.force, o.dryRun, progress) : await planStructural(root);
   const { reports, changes } = planned;
   changes.sort(byPath);
 
   const { final, journal } = revertJournal(manifest ? stored : null, changes, [...others, ...planned.remaining]);
   if (!o.dryRun && changes.length > 0) {
-    await refuseBlocked(root, changes, 'make them writable (chmod u+w), then run revert again');
+    await refuseBlocked(root, changes, 'revert');
     progress.phase('writing', changes.length);
     const kill = killHook(ctx);
     await committed(o.dir, 'revert', () => commit(root, changes, journal, { onWritten: (n) => { progress.update(n); kill(n); } }));
@@ -71,7 +71,7 @@ async function runRevertLocked(root: string, scope: string, o: RevertOptions, ct
   const report: RevertReport = {
     command: 'revert', dir: o.dir, dryRun: o.dryRun, mode: manifest ? 'manifest' : 'structural',
     files: reports, renamedBack: planned.renamedBack, manifestRemoved, warnings: planned.warnings,
-    resumed: manifest !== null && manifestStep(manifest.state, 'revert').resumes, seconds: 0,
+    resumed: manifest !== null && manifestStep(manifest.state, 'revert').resumes, finishedOthers: finishing, seconds: 0,
   };
   const done = { ...report, seconds: (now() - started) / 1000 };
   await writeOutputs(ctx, o.dryRun, renderChange(o, done, changes, planned.texts, revertSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env)));

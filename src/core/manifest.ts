@@ -145,8 +145,11 @@ export function parseManifest(json: string): Manifest {
   folders.forEach((f, i) => {
     if (!isPlainRelativePath(f.path, true)) throw bad(`options.folders.${i}.path`, OUTSIDE_TREE);
   });
+  const seen = new Set<string>();
   manifest.files.forEach((f, i) => {
     if (!isPlainRelativePath(f.path)) throw bad(`files.${i}.path`, OUTSIDE_FOLDER);
+    if (seen.has(f.path)) throw bad(`files.${i}.path`, `${f.path} is listed twice`);
+    seen.add(f.path);
     if (f.folder !== undefined && !isPlainRelativePath(f.folder, true)) throw bad(`files.${i}.folder`, OUTSIDE_TREE);
     if (f.kind === 'modify' && f.edits.some(([start, end]) => start > end)) throw bad(`files.${i}.edits`, 'an edit ends before it starts');
   });

@@ -106,6 +106,8 @@ export interface RevertReport {
   readonly manifestRemoved: boolean;
   readonly warnings: readonly string[];
   readonly resumed: boolean;
+  /** The folders of another revert that was cut off, which this one finished instead (a kernel tree). */
+  readonly finishedOthers?: readonly string[];
   readonly seconds: number;
 }
 

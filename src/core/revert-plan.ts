@@ -213,12 +213,16 @@ export function planRevertEntry(entry: ManifestEntry, current: string | null, fo
  * tree's: the folders at or under `scope` ('' is the whole tree), and the shared runtime when
  * no other folder is left; a revert cut off midway takes up the entries it had marked.
  */
-export function selectFolders(stored: Manifest, scope: string, shown: string, root: string): { manifest: Manifest; others: ManifestEntry[] } {
-  if (stored.options.placement !== 'kernel-tree') return { manifest: stored, others: [] };
+export function selectFolders(stored: Manifest, scope: string, shown: string, root: string): { manifest: Manifest; others: ManifestEntry[]; finishing: string[] } {
+  if (stored.options.placement !== 'kernel-tree') return { manifest: stored, others: [], finishing: [] };
   const folders = stored.options.folders ?? [];
   let chosen: (e: ManifestEntry) => boolean;
+  // A cut-off revert of other folders, which this run finishes instead of reverting `scope`.
+  let finishing: string[] = [];
   if (stored.state === 'reverting') {
     chosen = (e) => e.reverted !== undefined;
+    const cut = [...new Set(stored.files.filter(chosen).flatMap((e) => (e.folder !== undefined ? [e.folder] : [])))];
+    if (!cut.some((f) => holds(scope, f))) finishing = cut;
   } else {
     const mine = folders.filter((f) => holds(scope, f.path)).map((f) => f.path);
     if (folders.length === 0) {
@@ -233,7 +237,7 @@ export function selectFolders(stored: Manifest, scope: string, shown: string, ro
       chosen = (e) => (e.shared ? last : e.folder !== undefined && mine.includes(e.folder));
     }
   }
-  return { manifest: { ...stored, files: stored.files.filter(chosen) }, others: stored.files.filter((e) => !chosen(e)) };
+  return { manifest: { ...stored, files: stored.files.filter(chosen) }, others: stored.files.filter((e) => !chosen(e)), finishing };
 }
 
 /**

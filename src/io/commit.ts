@@ -84,9 +84,11 @@ async function checkFolder(root: string, rel: string, dir: string, fs: FileSyste
 async function fileStat(abs: string, rel: string, fs: FileSystem): Promise<BigIntStats | null> {
   const st = await fs.lstat(abs).catch((e) => (isMissing(e) ? null : Promise.reject(e)));
   if (!st) return null;
-  if (st.isSymbolicLink()) throw new UnsafePathError(rel, 'a symbolic link: memcpy-debug never writes through one (replace it with the file it points to, or leave it out with --exclude)');
+  // --exclude leaves out C files; a build file or the runtime can only be fixed in place.
+  const orExclude = /\.[ch]$/.test(rel) ? ', or leave it out with --exclude' : '';
+  if (st.isSymbolicLink()) throw new UnsafePathError(rel, `a symbolic link: memcpy-debug never writes through one (replace it with the file it points to${orExclude})`);
   if (!st.isFile()) throw new UnsafePathError(rel, 'not a regular file');
-  if (st.nlink > 1n) throw new UnsafePathError(rel, `it has ${st.nlink} hard links: replacing it would leave the other names with the old text (break the links with "cp FILE FILE.new && mv FILE.new FILE", or leave it out with --exclude)`);
+  if (st.nlink > 1n) throw new UnsafePathError(rel, `it has ${st.nlink} hard links: replacing it would leave the other names with the old text (break the links with "cp FILE FILE.new && mv FILE.new FILE"${orExclude})`);
   return st;
 }
 
@@ -128,6 +130,8 @@ export async function checkWritable(root: string, changes: readonly FileChange[]
       else if (!root0 && !(await access(abs, constants.W_OK).then(() => true, () => false))) problems.push({ path: c.path, why: 'no permission to write the file' });
       else if (!root0 && Number(st.uid) !== process.getuid?.()) {
         problems.push({ path: c.path, why: `owned by user ${st.uid}: its replacement would be yours (run as that user, or as root, which keeps the owner)` });
+      } else if (!root0 && Number(st.gid) !== process.getgid?.() && !process.getgroups?.().includes(Number(st.gid))) {
+        problems.push({ path: c.path, why: `its group (${st.gid}) is not one of yours: its replacement could not keep it (run as root, which keeps it, or chgrp the file)` });
       }
     } catch (e) {
       if (e instanceof UnsafePathError) problems.push({ path: c.path, why: e.why });
@@ -252,13 +256,12 @@ function writer(root: string, fs: FileSystem): Writer {
 }
 
 /**
- * Names for temporary files: random per run (no one can plant a link at a name they cannot
- * guess; O_EXCL refuses one anyway), then counted, 16 hex digits in all.
+ * Names for temporary files, 16 hex digits, each drawn at random: no one can plant a link at a
+ * name they cannot guess from the names they see (O_EXCL refuses one anyway), the rollback's
+ * included.
  */
 function tempNames(): () => string {
-  const run = randomBytes(6).toString('hex');
-  let n = 0;
-  return () => `${run}${(n++ & 0xffff).toString(16).padStart(4, '0')}`;
+  return () => randomBytes(8).toString('hex');
 }
 
 async function applyOne(root: string, c: FileChange, w: Writer, originals: Map<string, BigIntStats>): Promise<void> {
@@ -330,7 +333,14 @@ async function replace(abs: string, bytes: Buffer, was: BigIntStats | null, w: W
   const { fs } = w;
   const temp = join(dirname(abs), `.${basename(abs)}.${w.temps()}${TEMP_SUFFIX}`);
   await w.stillInside(dirname(abs));
-  await fs.create(temp, bytes, was ? Number(was.mode) & 0o7777 : (mode ?? 0o644), was ? ownerOf(was) : owner);
+  try {
+    await fs.create(temp, bytes, was ? Number(was.mode) & 0o7777 : (mode ?? 0o644), was ? ownerOf(was) : owner);
+  } catch (e) {
+    // A write or chown that failed leaves the file it created: it goes. (EEXIST: the name was
+    // someone else's, and stays theirs.)
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') await fs.unlink(temp).catch(() => {});
+    throw e;
+  }
   try {
     await checkUnchanged(abs, basename(abs), was, fs);
     await w.stillInside(dirname(abs));
@@ -346,7 +356,7 @@ async function checkUnchanged(abs: string, shown: string, was: BigIntStats | nul
   const now = await fs.lstat(abs).catch((e) => (isMissing(e) ? null : Promise.reject(e)));
   const same = was === null ? now === null
     : now !== null && !now.isSymbolicLink() && now.ino === was.ino && now.dev === was.dev && now.size === was.size && now.mtimeNs === was.mtimeNs && now.ctimeNs === was.ctimeNs;
-  if (!same) throw new Error(`${shown} changed while memcpy-debug was writing it (saved by an editor?); nothing of it was lost`);
+  if (!same) throw new Error(`${shown} changed while memcpy-debug was writing it (by another program, or it is the same file as another of this run, through a bind mount); nothing of it was lost`);
 }
 
 /** Runs `task` on every item, IN_FLIGHT at a time; stops starting new ones after a failure. */

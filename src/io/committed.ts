@@ -5,12 +5,18 @@ import { ExitCode, ToolError } from '../core/errors.js';
 import type { Context } from './context.js';
 import { checkWritable, CommitError, UnsafePathError } from './commit.js';
 
-/** Refuses the run, before any write, when a file of the plan cannot be written safely. */
-export async function refuseBlocked(root: string, changes: readonly FileChange[], hint: string): Promise<void> {
+/**
+ * Refuses the run, before any write, when a file of the plan cannot be written safely. The hint
+ * fits the problems: chmod only for permissions, --exclude only where instrument can leave the
+ * files out (C files).
+ */
+export async function refuseBlocked(root: string, changes: readonly FileChange[], command: 'instrument' | 'revert'): Promise<void> {
   const blockers = await checkWritable(root, changes);
-  if (blockers.length > 0) {
-    throw new ToolError(ExitCode.PLAN, `cannot write ${blockers.length === 1 ? 'a file' : `${blockers.length} files`}`, blockers, hint);
-  }
+  if (blockers.length === 0) return;
+  const permissions = blockers.every((b) => /: (the file is read-only|no permission to)/.test(b));
+  const cFiles = command === 'instrument' && blockers.every((b) => /^[^:]*\.[ch]: /.test(b));
+  throw new ToolError(ExitCode.PLAN, `cannot write ${blockers.length === 1 ? 'a file' : `${blockers.length} files`}`, blockers,
+    `${permissions ? 'make them writable (chmod u+w)' : 'do what each line says'}${cFiles ? ' or leave them out with --exclude' : ''}, then run ${command} again`);
 }
 
 /** Runs a commit step, turning its failures into the errors the user reads. */

@@ -18,14 +18,25 @@ export async function existingDir(abs: string, shown: string): Promise<string> {
 
 /** A file that cannot be read as one (a folder of that name, a FIFO or device, no permission). */
 export class UnreadableError extends Error {
+  /** Why, without the path. */
+  readonly why: string;
   constructor(readonly path: string, readonly code: string) {
-    super(`${path}: ${code === 'EISDIR' ? 'a folder, where a file was expected' : code === 'EACCES' ? 'not readable (permission denied)'
-      : code === NOT_REGULAR ? 'not a regular file (a FIFO, a device or a socket): memcpy-debug reads only regular files' : code}`);
+    const why = `${code === 'EISDIR' ? 'a folder, where a file was expected' : code === 'EACCES' ? 'not readable (permission denied)'
+      : code === NOT_REGULAR ? 'not a regular file (a FIFO, a device or a socket): memcpy-debug reads only regular files'
+        : code === 'EFBIG' ? 'larger than 512 MiB, more than memcpy-debug reads (a C file that size is not a source)' : code}`;
+    super(`${path}: ${why}`);
+    this.why = why;
   }
 }
 
 /** The code of UnreadableError for a FIFO, a device or a socket. */
 export const NOT_REGULAR = 'ENOTREG';
+
+/**
+ * The largest file read: its text must fit in one JavaScript string (V8's limit is just under
+ * 512 MiB of latin1 characters). No C source or build file comes near it.
+ */
+export const MAX_FILE = 512 * 1024 * 1024 - 64;
 
 /**
  * Opens a file for reading only if it is a regular file. O_NONBLOCK: opening a FIFO (or a
@@ -36,6 +47,7 @@ function openRegular(path: string): number {
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new UnreadableError(path, st.isDirectory() ? 'EISDIR' : NOT_REGULAR);
+    if (st.size > MAX_FILE) throw new UnreadableError(path, 'EFBIG');
     return fd;
   } catch (e) {
     closeSync(fd);
@@ -96,6 +108,7 @@ export class FileReader {
       let n = 0;
       for (;;) {
         if (n === this.buffer.length) {
+          if (n >= MAX_FILE) throw new UnreadableError(path, 'EFBIG');
           const bigger = Buffer.allocUnsafe(this.buffer.length * 2);
           this.buffer.copy(bigger);
           this.buffer = bigger;

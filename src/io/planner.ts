@@ -8,7 +8,7 @@ import type { CParser } from '../core/c/parse-c.js';
 import type { FileOutcome } from '../core/instrument-file.js';
 import { MEMCPY, NEEDS_PARSER, planFile } from '../core/plan-file.js';
 import { loadCParser } from './assets.js';
-import { FileReader } from './files.js';
+import { FileReader, UnreadableError } from './files.js';
 
 export interface FileJob {
   readonly root: string;
@@ -44,7 +44,7 @@ export function readAndPlan(job: Omit<FileJob, 'paths'>, path: string, parser: C
     // The scan's paths are clean: no join() needed (it normalizes, for each of 55,000 files).
     bytes = reader.read(`${job.root}/${path}`, (b) => (from = b.indexOf(MEMCPY)) >= 0);
   } catch (e) {
-    return { path, problem: `cannot read: ${(e as Error).message}` };
+    return { path, problem: `cannot read: ${e instanceof UnreadableError ? e.why : (e as Error).message}` };
   }
   return planFile(path, bytes, parser, { withHunks: job.withHunks, kernelTree: job.kernelTree, from: from === -2 ? undefined : from });
 }

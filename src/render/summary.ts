@@ -116,9 +116,11 @@ const STATUS_WORDS: Record<RevertStatus, string> = {
 export function revertSummary(r: RevertReport): string {
   const out: string[] = [];
   const count = (s: RevertStatus) => r.files.filter((f) => f.status === s).length;
-  const what = r.dryRun ? `would revert ${r.dir} (dry run, nothing written)` : `reverted ${r.dir}`;
+  const others = r.finishedOthers?.map((f) => f || 'the whole tree').join(', ');
+  const what = others ? `${r.dryRun ? 'would finish' : 'finished'} the revert of ${others} that was cut off; ${r.dir} itself is not reverted yet: run "memcpy-debug revert ${r.dir}" again`
+    : r.dryRun ? `would revert ${r.dir} (dry run, nothing written)` : `reverted ${r.dir}`;
   out.push(`memcpy-debug: ${what}${r.mode === 'structural' ? '; no manifest, so a structural undo (memcpy_debug calls renamed back, our includes, build line and runtime files removed)' : ''}`);
-  if (r.resumed) out.push('  finished a revert that was cut off');
+  if (r.resumed && !others) out.push('  finished a revert that was cut off');
   const parts = (Object.keys(STATUS_WORDS) as RevertStatus[]).filter((s) => count(s) > 0).map((s) => `${count(s)} ${STATUS_WORDS[s]}`);
   out.push(`  ${plural(r.files.length, 'file')}: ${parts.join('; ') || 'nothing to do'}`);
   if (r.mode === 'structural') out.push(`  ${plural(r.renamedBack, 'call site')} renamed back to memcpy`);
