@@ -1,11 +1,13 @@
 // The package as npm ships it: packed from the sources (prepack builds the bundle), installed
 // into an empty folder, and run from there as a user would.
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { copyTree, FIXTURES, REPO, removeTree, run, tempDir } from '../helpers/cli.js';
 import { missing } from '../helpers/toolchain.js';
+
+const bin = (app: string) => join(app, 'node_modules', '.bin', 'memcpy-debug');
 
 describe('npm pack', () => {
   let tmp: string;
@@ -32,17 +34,29 @@ describe('npm pack', () => {
     const listing = run('tar', ['-tzf', tarball], tmp).output;
     assert.match(listing, /^package\/dist\/bundle\/memcpy-debug\.js$/m);
     assert.match(listing, /^package\/templates\/kernel\/memcpy_debug\.h$/m);
+    // The parser ships beside the bundle: the package needs nothing else, and builds nothing.
+    assert.match(listing, /^package\/dist\/bundle\/tree-sitter\.wasm$/m);
+    assert.match(listing, /^package\/dist\/bundle\/tree-sitter-c\.wasm$/m);
 
     const app = join(tmp, 'app');
     await mkdir(app);
     const installed = run('npm', ['install', '--no-audit', '--no-fund', tarball], app);
     assert.equal(installed.status, 0, installed.output);
-    const bin = join(app, 'node_modules', '.bin', 'memcpy-debug');
-    assert.equal(run(bin, ['--version'], app).output.trim(), version);
+    const manifest = JSON.parse(await readFile(join(app, 'node_modules', 'memcpy-debug', 'package.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(manifest.dependencies, undefined, 'no dependency');
+    assert.equal(manifest.peerDependencies, undefined, 'no peer');
+    assert.deepEqual((await readdir(join(app, 'node_modules'))).filter((d) => d !== '.bin' && !d.startsWith('.package-lock')), ['memcpy-debug'], 'one package installed');
+    // A file that needs the parser, from the installed package alone.
+    await mkdir(join(app, 'parse'));
+    await writeFile(join(app, 'parse', 'p.c'), 'static void *(*f)(void *, const void *, unsigned long) = memcpy;\nvoid g(char *a) { memcpy(a, a + 1, 1); }\n');
+    const parsed = run(bin(app), ['instrument', 'parse', '--dry-run', '--target', 'user'], app);
+    assert.equal(parsed.status, 0, parsed.output);
+    assert.match(parsed.output, /1 call site would be renamed/);
+    assert.equal(run(bin(app), ['--version'], app).output.trim(), version);
     await copyTree(join(FIXTURES, 'kernel-module', 'before'), join(app, 'mcdemo'));
-    const r = run(bin, ['instrument', 'mcdemo'], app);
+    const r = run(bin(app), ['instrument', 'mcdemo'], app);
     assert.equal(r.status, 0, r.output);
     assert.match(r.output, /7 call sites renamed to memcpy_debug in 5 files/);
-    assert.equal(run(bin, ['revert', 'mcdemo'], app).status, 0);
+    assert.equal(run(bin(app), ['revert', 'mcdemo'], app).status, 0);
   });
 });
