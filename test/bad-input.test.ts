@@ -225,8 +225,12 @@ describe('bad input', () => {
   test('usage errors', async () => {
     for (const [args, message] of [
       [['instrument'], /error: instrument needs a folder: memcpy-debug instrument DIR/],
-      [['instrument', 'mcdemo', '--frobnicate'], /error: unknown option or argument: frobnicate$/m],
-      [['instrument', 'mcdemo', '--dryrun'], /error: unknown option or argument: dryrun: did you mean --dry-run\?/],
+      [['instrument', 'mcdemo', '--frobnicate'], /error: unknown option: --frobnicate$/m],
+      [['instrument', 'mcdemo', '--dryrun'], /error: unknown option: --dryrun \(did you mean --dry-run\?\)$/m],
+      [['instrument', 'mcdemo', '--dry-rn'], /error: unknown option: --dry-rn \(did you mean --dry-run\?\)$/m],
+      [['instrument', 'mcdemo', 'extra'], /error: unknown argument: extra$/m],
+      [['instrument', 'mcdemo', '--dry-run', '--json'], /error: --json and the dry-run patch would both go to stdout: add --output FILE for the patch$/m],
+      [['instrument', 'mcdemo', '--dry-run', '--json', '--stat', '--output', 'p.patch'], /error: --json and the dry-run diffstat would both go to stdout: drop --stat$/m],
       [['instrumnet', 'mcdemo'], /error: unknown command instrumnet: did you mean instrument\?/],
       [['instrument', 'mcdemo', '--output'], /error: --output needs a value/],
       [['instrument', 'mcdemo', '--module'], /error: --module needs a value/],
@@ -255,6 +259,33 @@ describe('names from the tree never reach the terminal raw', () => {
       assert.equal(r.status, 0, r.stderr);
       assert.doesNotMatch(r.stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
       assert.match(r.stderr, /a\\033\]0;owned\\a\.c:1: /);
+    } finally {
+      await removeTree(tmp);
+    }
+  });
+});
+
+describe('messages say what happened', () => {
+  test('revert of a folder never instrumented: nothing to revert, not "reverted"', async () => {
+    const tmp = await tempDir();
+    try {
+      await copyTree(join(FIXTURES, 'kernel-module', 'before'), join(tmp, 'plain'));
+      const r = await runCliHere(['revert', 'plain'], { cwd: tmp });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /^memcpy-debug: nothing to revert in plain: it has no manifest, and nothing of memcpy-debug is in it/);
+      assert.doesNotMatch(r.stderr, /reverted plain/);
+    } finally {
+      await removeTree(tmp);
+    }
+  });
+
+  test('a log of one line: "1 line read"', async () => {
+    const tmp = await tempDir();
+    try {
+      await writeFile(join(tmp, 'log'), 'hello\n');
+      const r = await runCliHere(['report', 'log'], { cwd: tmp });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout.toString(), /no memcpy overlap reports in log \(1 line read\)/);
     } finally {
       await removeTree(tmp);
     }

@@ -14,11 +14,11 @@ class UsageError extends Error {}
 
 const OUTPUT_OPTIONS = {
   'dry-run': { type: 'boolean', default: false, describe: 'Print the change as a patch (git format) and write nothing' },
-  stat: { type: 'boolean', default: false, describe: 'With --dry-run: print a diffstat instead of the patch' },
-  output: { type: 'string', describe: 'With --dry-run: write the patch to this file', requiresArg: true },
+  stat: { type: 'boolean', default: false, describe: 'Print a diffstat, as git diff --stat: of what would change (with --dry-run, instead of the patch), or of what changed' },
+  output: { type: 'string', describe: 'With --dry-run: write the patch to this file instead of stdout', requiresArg: true },
   'exit-code': { type: 'boolean', default: false, describe: 'Exit with 1 when there are changes, as git diff --exit-code' },
   color: { choices: ['auto', 'always', 'never'], default: 'auto', describe: 'Colour the patch (auto: on a terminal, unless NO_COLOR is set)' },
-  json: { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout instead of text on stderr (instrument: with one record per memcpy)' },
+  json: { type: 'boolean', default: false, describe: 'Print the summary as JSON on stdout instead of text on stderr (instrument: a record per memcpy site; revert: one per file)' },
   'json-file': { type: 'string', requiresArg: true, describe: 'Also write the JSON summary to this file (the patch can then go to stdout)' },
 } as const;
 
@@ -32,7 +32,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
     .usage('$0 <command> DIR [options]\n\nChecks every memcpy call of a C tree (a kernel subsystem or a user-space library) for overlapping copies, and undoes it exactly.')
     .command(
       'instrument [dir]',
-      'Rename memcpy call sites to memcpy_debug, add the include, the runtime files and the build line',
+      'Rename memcpy call sites to memcpy_debug, add the include and the runtime (and a build line where one has a use), and record it all for revert',
       (y) =>
         y
           .positional('dir', { type: 'string', describe: 'The folder to instrument, e.g. fs/btrfs (after --, a name that starts with -)' })
@@ -158,7 +158,7 @@ function checkOutputFlags(a: OutputArgs): void {
     throw new UsageError('--exit-code goes with --dry-run: it says whether there would be changes, as git diff --exit-code does');
   }
   if (a['dry-run'] && a.json && (a.output === undefined || a.stat)) {
-    throw new UsageError('--json and the dry-run patch would both go to stdout: add --output FILE for the patch (and drop --stat)');
+    throw new UsageError(`--json and the dry-run ${a.stat ? 'diffstat' : 'patch'} would both go to stdout: ${a.stat ? 'drop --stat' : 'add --output FILE for the patch'}`);
   }
 }
 
@@ -200,12 +200,19 @@ function explain(msg: string, argv: readonly string[]): string {
   if (missingValue) return `--${missingValue[1]} needs a value`;
   const unknown = /^Unknown arguments?: (.+)$/.exec(msg);
   if (unknown) {
-    const words = unknown[1].split(', ');
+    // yargs names an unknown --dry-rn twice, as dry-rn and dryRn: once, as it was given.
+    const kebab = (w: string) => w.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const all = unknown[1].split(', ');
+    const words = all.filter((w) => kebab(w) === w || !all.includes(kebab(w)));
+    const given = (w: string) => argv.find((a) => a === `--${w}` || a.startsWith(`--${w}=`) || a === `-${w}`)?.split('=')[0];
+    const options = words.filter((w) => given(w) !== undefined);
     const hints = words.map((w) => {
       const near = closest(w.replace(/^-+/, ''), OPTION_NAMES);
-      return near ? `${w}: did you mean --${near}?` : w;
+      const shown = given(w) ?? w;
+      return near ? `${shown} (did you mean --${near}?)` : shown;
     });
-    return `unknown ${words.length === 1 ? 'option or argument' : 'options or arguments'}: ${hints.join('; ')}`;
+    const kind = options.length === words.length ? 'option' : options.length === 0 ? 'argument' : 'option or argument';
+    return `unknown ${kind}${words.length === 1 ? '' : 's'}: ${hints.join(', ')}`;
   }
   return msg;
 }

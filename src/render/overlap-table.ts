@@ -11,7 +11,7 @@ const range = (r: { min: number; max: number }) => (r.min === r.max ? String(r.m
 
 export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: readonly MappedSite[] }, sources: readonly string[]): string {
   const from = sources.length === 1 ? sources[0] : `${sources.length} logs`;
-  if (s.sites.length === 0) return escapeControls(`memcpy-debug report: no memcpy overlap reports in ${from} (${s.lines} lines read)`) + '\n';
+  if (s.sites.length === 0) return escapeControls(`memcpy-debug report: no memcpy overlap reports in ${from} (${s.lines} line${s.lines === 1 ? '' : 's'} read)`) + '\n';
   const out: string[] = [];
   const n = s.sites.length;
   out.push(`memcpy-debug report: ${n} call site${n === 1 ? '' : 's'}, ${s.overlaps} overlap${s.overlaps === 1 ? '' : 's'} (${s.reports} reported) in ${from}`);

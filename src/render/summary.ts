@@ -117,6 +117,9 @@ export function revertSummary(r: RevertReport): string {
   const out: string[] = [];
   const count = (s: RevertStatus) => r.files.filter((f) => f.status === s).length;
   const others = r.finishedOthers?.map((f) => f || 'the whole tree').join(', ');
+  if (r.mode === 'structural' && r.files.length === 0) {
+    return `memcpy-debug: nothing to revert in ${r.dir}: it has no manifest, and nothing of memcpy-debug is in it (not instrumented, or reverted already)\n  (${r.seconds.toFixed(2)} s)\n`;
+  }
   const what = others ? `${r.dryRun ? 'would finish' : 'finished'} the revert of ${others} that was cut off; ${r.dir} itself is not reverted yet: run "memcpy-debug revert ${r.dir}" again`
     : r.dryRun ? `would revert ${r.dir} (dry run, nothing written)` : `reverted ${r.dir}`;
   out.push(`memcpy-debug: ${what}${r.mode === 'structural' ? '; no manifest, so a structural undo (memcpy_debug calls renamed back, our includes, build line and runtime files removed)' : ''}`);
