@@ -158,7 +158,7 @@ describe('memcpy-debug report on real kernel logs', () => {
       await writeFile(join(tmp, 'quiet.log'), 'nothing to see\n');
       const quiet = runCli(['report', 'quiet.log'], { cwd: tmp });
       assert.equal(quiet.status, 0);
-      assert.equal(quiet.stdout.toString(), 'memcpy-debug report: no memcpy overlap reports in quiet.log (1 lines read)\n');
+      assert.equal(quiet.stdout.toString(), 'memcpy-debug report: no memcpy overlap reports in quiet.log (1 line read)\n');
     });
   });
 });
