@@ -1,5 +1,6 @@
 // `memcpy-debug revert DIR`: undo what instrument recorded in the manifest, keeping later
 // edits; without a manifest, a structural undo of exactly our forms.
+import { statSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUILD_FILE_NAMES } from '../core/build/build-files.js';
 import { ExitCode, type ExitCodeValue } from '../core/errors.js';
@@ -99,18 +100,24 @@ async function planFromManifest(root: string, manifest: Manifest, force: boolean
 
 /**
  * The files outside the manifest that call memcpy_debug (calls written by hand since
- * instrument), added to `users`. Decided by their content: a file copied with its old time
- * (cp -p, tar) is looked at as any other.
+ * instrument), added to `users`. Decided by their content, never by their modification time,
+ * which cp -p and tar keep from an older file. Only a file written (or created, or renamed)
+ * since instrument can hold such a call, and its change time (ctime, which no tool sets back)
+ * says so: the others, most of a kernel tree, are not read.
  */
 async function findRuntimeUsers(root: string, manifest: Manifest, users: Set<string>): Promise<Set<string>> {
   const inManifest = new Set(manifest.files.map((f) => f.path));
+  // A second's slack for file systems that keep coarse times.
+  const since = Date.parse(manifest.createdAt) - 1000;
   const scan = await scanTree(root, manifest.options.excludes, [...runtimeFilesOf(manifest)]);
   const reader = new FileReader();
   const name = Buffer.from(DEBUG_NAME, 'latin1');
   for (const path of scan.cFiles) {
     if (inManifest.has(path)) continue;
     // Synchronous, into one buffer: a promise and a buffer each for a whole kernel tree's files
-    // cost more than the reads.
+    // cost more than the calls.
+    const st = statIfAny(join(root, path));
+    if (!st || st.ctimeMs < since) continue;
     let bytes: Buffer;
     try {
       bytes = reader.read(join(root, path), (b) => b.indexOf(name) >= 0);
@@ -120,6 +127,14 @@ async function findRuntimeUsers(root: string, manifest: Manifest, users: Set<str
     if (bytes.indexOf(name) >= 0 && usesRuntime(bytes.toString('latin1'))) users.add(path);
   }
   return users;
+}
+
+function statIfAny(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
 }
 
 
