@@ -131,7 +131,7 @@ async function runInstrumentLocked(where: Where, o: InstrumentOptions, ctx: Cont
   const planner = new Planner({ root, withHunks: o.dryRun, kernelTree: tree }, o.jobs,
     (outcomes) => makefiles.add(renamedIn(outcomes)), tree && scope === '');
   try {
-    return await planAndCommit(where, o, ctx, started, planner, { stored, previous, folders, resumed, buildFiles, samePointer, excludes, under, skip, makefiles });
+    return await planAndCommit(where, o, ctx, started, planner, { stored, previous, folders, resumed, done: step.done, buildFiles, samePointer, excludes, under, skip, makefiles });
   } finally {
     planner.stop();
   }
@@ -143,6 +143,8 @@ interface Loaded {
   readonly previous: Manifest | null;
   readonly folders: readonly TreeFolder[];
   readonly resumed: boolean;
+  /** What the manifest says once this run is done. */
+  readonly done: Manifest['state'];
   readonly buildFiles: BuildFiles;
   readonly samePointer: SamePointer;
   readonly excludes: readonly string[];
@@ -157,7 +159,7 @@ const renamedIn = (outcomes: readonly FileOutcome[]): string[] => outcomes.flatM
 
 async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, started: number, planner: Planner, loaded: Loaded): Promise<ExitCodeValue> {
   const { root, scope } = where;
-  const { stored, previous, folders, resumed, buildFiles, samePointer, excludes, under, skip, makefiles } = loaded;
+  const { stored, previous, folders, resumed, done: doneState, buildFiles, samePointer, excludes, under, skip, makefiles } = loaded;
   const scanned = await scanTree(join(root, scope), excludes, skip, (p) => planner.add(under + p));
   const scan = under === '' ? scanned : {
     ...scanned, cFiles: scanned.cFiles.map((p) => under + p), symlinks: scanned.symlinks.map((p) => under + p), badNames: scanned.badNames.map((p) => under + p),
@@ -206,7 +208,7 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
     const kill = killHook(ctx);
     await committed(o.dir, 'instrument', () => commit(root, changes, journal, { onWritten: (n) => { progress.update(n); kill(n); } }));
   } else if (!o.dryRun && resumed && previous) {
-    await committed(o.dir, 'instrument', () => writeManifest(root, { ...previous, state: finished(previous.state) }));
+    await committed(o.dir, 'instrument', () => writeManifest(root, { ...previous, state: doneState }));
   }
   if (!o.dryRun && resumed && previous) await removeTemps(root, previous.files.map((f) => f.path));
   progress.done();
@@ -214,13 +216,6 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
   const done = { ...report, seconds: (now() - started) / 1000 };
   await writeOutputs(ctx, o.dryRun, renderChange(o, done, changes, patches, instrumentSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env)));
   return o.exitCode && changes.length > 0 ? ExitCode.CHANGES : ExitCode.OK;
-}
-
-/** The state of a resumed instrument's manifest once it is done. */
-function finished(state: Manifest['state']): Manifest['state'] {
-  const step = manifestStep(state, 'instrument');
-  if ('finishWith' in step) throw new Error(`an instrument went on from a manifest in state ${state}`);
-  return step.done;
 }
 
 /**

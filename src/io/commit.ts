@@ -233,7 +233,6 @@ export async function removeTemps(root: string, paths: readonly string[], fs: Fi
 interface Writer {
   readonly fs: FileSystem;
   readonly folders: Map<string, Promise<void>>;
-  readonly temps: () => string;
   /**
    * Checks, right before a rename or an unlink in `dir`, that no folder between the root and it
    * is a symbolic link now: a folder checked before the first write into it can be swapped for
@@ -245,7 +244,7 @@ interface Writer {
 function writer(root: string, fs: FileSystem): Writer {
   let realRoot: Promise<string> | undefined;
   return {
-    fs, folders: new Map(), temps: tempNames(),
+    fs, folders: new Map(),
     async stillInside(dir) {
       realRoot ??= fs.realpath(root);
       const expected = (await realRoot) + dir.slice(root.length);
@@ -256,13 +255,10 @@ function writer(root: string, fs: FileSystem): Writer {
 }
 
 /**
- * Names for temporary files, 16 hex digits, each drawn at random: no one can plant a link at a
- * name they cannot guess from the names they see (O_EXCL refuses one anyway), the rollback's
- * included.
+ * A name for a temporary file, 16 hex digits drawn at random each time: no one can plant a link
+ * at a name they cannot guess from the names they see (O_EXCL refuses one anyway).
  */
-function tempNames(): () => string {
-  return () => randomBytes(8).toString('hex');
-}
+const tempName = (): string => randomBytes(8).toString('hex');
 
 async function applyOne(root: string, c: FileChange, w: Writer, originals: Map<string, BigIntStats>): Promise<void> {
   const { fs } = w;
@@ -331,7 +327,7 @@ async function undoOne(root: string, c: FileChange, w: Writer, original: BigIntS
  */
 async function replace(abs: string, bytes: Buffer, was: BigIntStats | null, w: Writer, mode?: number, owner?: { uid: number; gid: number }): Promise<void> {
   const { fs } = w;
-  const temp = join(dirname(abs), `.${basename(abs)}.${w.temps()}${TEMP_SUFFIX}`);
+  const temp = join(dirname(abs), `.${basename(abs)}.${tempName()}${TEMP_SUFFIX}`);
   await w.stillInside(dirname(abs));
   try {
     await fs.create(temp, bytes, was ? Number(was.mode) & 0o7777 : (mode ?? 0o644), was ? ownerOf(was) : owner);

@@ -28,9 +28,10 @@ export function renderChange<R>(
     if (o.output !== undefined) out.files.push({ name: o.output, data: Buffer.from(patch, 'latin1') });
     if (!o.stat && o.output === undefined && !o.json) out.stdout.push(Buffer.from(paint ? colourPatch(patch, paint) : patch, 'latin1'));
   }
-  const json = JSON.stringify(report, null, 2) + '\n';
-  if (o.jsonFile !== undefined) out.files.push({ name: o.jsonFile, data: Buffer.from(json) });
-  if (o.json) out.stdout.push(Buffer.from(json));
+  // The JSON only when asked for: a whole tree's is megabytes of site records.
+  const json = o.json || o.jsonFile !== undefined ? Buffer.from(JSON.stringify(report, null, 2) + '\n') : null;
+  if (json && o.jsonFile !== undefined) out.files.push({ name: o.jsonFile, data: json });
+  if (json && o.json) out.stdout.push(json);
   else out.stderr = escapeControls(summary(report, shellQuote));
   return out;
 }
