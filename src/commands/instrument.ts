@@ -1,6 +1,6 @@
 // `memcpy-debug instrument DIR`: load (the folder, its manifest, its files planned one by one),
 // plan (core/instrument-plan.ts, pure), commit (io/commit.ts), render (the patch or summary).
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { BUILD_FILE_NAMES } from '../core/build/build-files.js';
 import type { BuildFiles } from '../core/build/plan-build.js';
 import { chooseTarget, planInstrument, runtimePaths } from '../core/instrument-plan.js';
@@ -17,7 +17,7 @@ import { KbuildMakefileReader } from '../io/kbuild-makefiles.js';
 import { findKernelTree, kernelTreeOf, type KernelTree } from '../io/kernel-tree.js';
 import { underLock } from '../io/lock.js';
 import { readManifest, stateDirAt } from '../io/manifest-store.js';
-import { otherBuilders } from '../io/other-builders.js';
+import { otherBuilders, projectTop } from '../io/other-builders.js';
 import type { FileOutcome } from '../core/instrument-file.js';
 import { Planner } from '../io/planner.js';
 import { scanTree } from '../io/scan.js';
@@ -191,14 +191,18 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
   // Build files elsewhere that compile this folder: a user-space question (in a kernel tree the
   // walk up would read the whole tree).
   const { target } = chooseTarget({ o, where, previous, buildFiles, outcomes });
+  const kernelTreeQuoted = await findKernelTree(join(root, scope), shellQuote);
+  // A user-space folder of a kernel tree (tools/perf) builds on its own, not from the tree's top.
+  const project = target === 'user' ? await projectTop(root, kernelTreeQuoted ? 0 : 4) : null;
   const { changes, patches, report, journal } = planInstrument({
     o, where, stored, previous, folders, resumed, samePointer, excludes, buildFiles, scan, outcomes,
     // Only the folders of files with calls to rename can have a rule that leaves one out.
     makefiles: target === 'kernel' ? (makefiles.add(renamedIn(outcomes)), makefiles.makefiles) : new Map(),
     templates: { kernel, user, tree: treeTemplates },
     existing,
-    otherBuilders: target === 'user' ? (await otherBuilders(root)).files : [],
-    kernelTreeQuoted: await findKernelTree(join(root, scope), shellQuote),
+    otherBuilders: project ? await otherBuilders(root, project.top) : [],
+    project: project && { ...project, top: shellQuote(join(o.dir, relative(root, project.top))), absTop: shellQuote(project.top) },
+    kernelTreeQuoted,
     version: await toolVersion(), now: new Date().toISOString(),
   });
 

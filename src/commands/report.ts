@@ -38,14 +38,16 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
     const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
     const manifest = await readManifest(root);
     if (!manifest) {
-      throw new ToolError(ExitCode.USAGE, `${o.dir} has no memcpy-debug manifest: it is not instrumented (or was reverted)`, [],
-        'give the folder that memcpy-debug instrument was run on, or leave --dir out');
+      // Reverted (revert removes the manifest) or never instrumented: the lines stay as logged.
+      ctx.stderr.write(`memcpy-debug report: ${o.dir} is not instrumented now (no manifest: a revert removes it), so the lines are shown as logged, `
+        + 'in the instrumented files: where memcpy-debug added an include above a call, the original line is one less\n');
+    } else {
+      const entries = manifest.files.filter((f): f is ModifyEntry => f.kind === 'modify');
+      sites = sites.map((s) => {
+        const e = entryForLoggedPath(s.file, entries);
+        return { ...s, originalLine: e ? originalLine(s.line, e.regions) : s.line };
+      });
     }
-    const entries = manifest.files.filter((f): f is ModifyEntry => f.kind === 'modify');
-    sites = sites.map((s) => {
-      const e = entryForLoggedPath(s.file, entries);
-      return { ...s, originalLine: e ? originalLine(s.line, e.regions) : s.line };
-    });
   }
   const result = { ...summary, sites };
   if (o.json) ctx.stdout.write(JSON.stringify({ command: 'report', logs: sources, ...result }, null, 2) + '\n');

@@ -11,7 +11,7 @@ import type { FileOutcome, SiteNote, SiteRecord } from './instrument-file.js';
 import { KernelExclusions, type Exclusion, type ExclusionRule, type KbuildMakefiles } from './kernel/exclusions.js';
 import { planTreeKconfig, planTreeMakefile } from './kernel/tree-runtime.js';
 import { entryOf, manifestStep, type Manifest, type ManifestEntry, type TreeFolder } from './manifest.js';
-import { nextSteps, shellQuote } from './next-steps.js';
+import { nextSteps, shellQuote, type ProjectFacts } from './next-steps.js';
 import { modifyChange, sha256, type FileChange, type FileTexts } from './plan.js';
 import { byPath } from './order.js';
 import { addCounts, type BuildReport, type InstrumentReport } from './report.js';
@@ -49,6 +49,8 @@ export interface InstrumentInput {
   /** Build files around the folder that compile it too. */
   readonly otherBuilders: readonly string[];
   readonly kernelTreeQuoted: { readonly top: string; readonly rel: string } | null;
+  /** User space: the top of the folder's project, shell-quoted as the user would name it. */
+  readonly project: ProjectFacts | null;
   readonly version: string;
   readonly now: string;
 }
@@ -221,7 +223,7 @@ export function planInstrument(input: InstrumentInput): InstrumentPlan {
     excluded: [...excluded].map(([rule, e]) => ({ rule, files: e.files, sites: e.sites, sources: [...e.sources].sort() })),
     next: nextSteps({
       target, dir: shellQuote(o.dir), absDir: shellQuote(root), kernelTree: input.kernelTreeQuoted,
-      buildFiles: Object.keys(buildFiles), onOverlap, placement: where.placement,
+      buildFiles: Object.keys(buildFiles), onOverlap, placement: where.placement, project: input.project,
     }),
     seconds: 0,
   };

@@ -14,12 +14,27 @@ export interface NextStepFacts {
   readonly buildFiles: readonly string[];
   readonly onOverlap: OnOverlap;
   readonly placement?: Placement;
+  /** User space: the project the folder belongs to. */
+  readonly project?: ProjectFacts | null;
+}
+
+/** The top of a user-space project (io/other-builders.ts finds it), its paths shell-quoted. */
+export interface ProjectFacts {
+  /** As the user would name it: the folder they named, or a folder above it. */
+  readonly top: string;
+  readonly absTop: string;
+  readonly markers: readonly string[];
+  readonly debianSource: string | null;
+  readonly testTargets: readonly string[];
+  readonly hasBuildDir: boolean;
 }
 
 export interface NextSteps {
   /** kernel-tree: how to switch the check on. */
   readonly enable?: string;
   readonly build: string;
+  /** User space: the project's tests, when its build has a known way to run them. */
+  readonly test?: string;
   readonly reports: string;
   readonly read: string;
   readonly undo: string;
@@ -51,17 +66,53 @@ export function nextSteps(f: NextStepFacts): NextSteps {
       undo,
     };
   }
-  const has = (n: string) => f.buildFiles.includes(n);
-  const build = has('CMakeLists.txt') ? `cmake -S ${f.dir} -B ${f.dir}/build && cmake --build ${f.dir}/build`
-    : has('Makefile.am') || has('Makefile.in') ? `(cd ${f.dir} && ./configure && make), or autoreconf first when Makefile.am changed`
-      : has('Makefile') || has('GNUmakefile') || has('makefile') ? `make -C ${f.dir}`
-        : 'rebuild the program as usual: every object that calls memcpy_debug carries its own check';
+  const { build, test } = userBuild(f);
+  const log = 'export MEMCPY_DEBUG_LOG=$PWD/overlaps.log;';
   return {
     build,
+    ...(test ? { test } : {}),
     reports: `on the program's stderr (or in the file $MEMCPY_DEBUG_LOG names): a line naming the call site, then a backtrace${after}`,
-    read: `MEMCPY_DEBUG_LOG=$PWD/overlaps.log <run the program or its tests>; memcpy-debug report overlaps.log --dir ${f.dir}`,
+    read: `${log} ${test ?? '<run the program or its tests>'}; memcpy-debug report overlaps.log --dir ${f.dir}`,
     undo,
   };
+}
+
+/**
+ * How a user-space project builds, from its top: a Debian source tree as Debian builds it (its
+ * own makefiles may need what debian/rules passes them, as lua's need LIBTOOL); else a configured
+ * tree with make, a configure script, autoreconf, CMake, meson, make; else nothing known.
+ */
+function userBuild(f: NextStepFacts): { build: string; test?: string } {
+  const p = f.project;
+  if (!p) return { build: 'rebuild the program as usual: every object that calls memcpy_debug carries its own check' };
+  const top = p.top;
+  if (p.debianSource) {
+    const own = ownBuild(p);
+    const also = own && !own.build.startsWith('make ') ? `; or the project's own build: ${own.build}` : '';
+    return {
+      build: `(cd ${top} && debian/rules build): Debian's build of this source tree, which runs its tests too (its build dependencies first: sudo apt-get build-dep ${p.absTop})${also}`,
+      test: `(cd ${top} && debian/rules build)`,
+    };
+  }
+  return ownBuild(p) ?? { build: 'rebuild the program as usual: every object that calls memcpy_debug carries its own check' };
+}
+
+/** The project's own build, from its top, when it has one we know. */
+function ownBuild(p: ProjectFacts): { build: string; test?: string } | null {
+  const has = (n: string) => p.markers.includes(n);
+  const top = p.top;
+  const make = ['GNUmakefile', 'makefile', 'Makefile'].some(has);
+  const automake = has('Makefile.am');
+  const check = automake ? 'check' : p.testTargets[0];
+  const makeTest = check ? `make -C ${top} ${check}` : undefined;
+  if (make && has('config.status')) return { build: `make -C ${top} (configured already)`, ...(makeTest ? { test: makeTest } : {}) };
+  if (has('configure')) return { build: `(cd ${top} && ./configure && make)`, ...(automake ? { test: makeTest } : {}) };
+  if (has('configure.ac') || has('configure.in')) return { build: `(cd ${top} && autoreconf -fi && ./configure && make)`, ...(makeTest ? { test: makeTest } : {}) };
+  const out = `${top}/${p.hasBuildDir ? '_build' : 'build'}`;
+  if (has('CMakeLists.txt')) return { build: `cmake -S ${top} -B ${out} && cmake --build ${out}`, test: `ctest --test-dir ${out}` };
+  if (has('meson.build')) return { build: `meson setup ${out} ${top} && meson compile -C ${out}`, test: `meson test -C ${out}` };
+  if (make) return { build: `make -C ${top}`, ...(makeTest ? { test: makeTest } : {}) };
+  return null;
 }
 
 /** A word for a POSIX shell: as it is when safe, else single-quoted. */

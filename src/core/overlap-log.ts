@@ -22,6 +22,8 @@ export interface SiteSummary {
   /** Overlaps known to have happened: the reports plus those the rate limit held back. */
   readonly overlaps: number;
   readonly reports: number;
+  /** True when more overlaps may have gone uncounted: the rate limit held reports back. */
+  readonly atLeast: boolean;
   readonly size: { readonly min: number; readonly max: number };
   readonly delta: { readonly min: number; readonly max: number };
   /** The distinct caller chains, most frequent first. */
@@ -32,12 +34,23 @@ export interface LogSummary {
   readonly lines: number;
   readonly reports: number;
   readonly overlaps: number;
+  /** True when a site's count is a lower bound, and so the total. */
+  readonly atLeast: boolean;
   readonly sites: readonly SiteSummary[];
 }
 
 const DETECTED_MARK = 'memcpy overlap detected: ';
 const SUPPRESSED_MARK = 'memcpy overlap suppressed: ';
 const SINCE = ' since the last report; ';
+const HELD_MARK = 'memcpy overlap reports held back: ';
+
+/** `from now on ... at FILE:LINE in FUNC` after the mark: the site, or null. */
+export function parseHeld(msg: string): { file: string; line: number; func: string } | null {
+  const at = msg.indexOf(HELD_MARK);
+  if (at < 0) return null;
+  const k = msg.indexOf(' at ', at + HELD_MARK.length);
+  return k < 0 ? null : lastSite(msg, k + 4, msg.length, true);
+}
 
 type Detected = Omit<OverlapReport, 'callers'>;
 
@@ -147,12 +160,18 @@ const MACHINERY = /^(memcpy_debug|__memcpy_debug|__warn|warn_slowpath|report_bug
 const STACK_END = /^(?:\s*<\/TASK>|---\[ end trace|\s*<\/IRQ>|\s*$)/;
 
 /** The reports and the counts held back in one log text. */
-export function parseOverlapLog(text: string): { reports: OverlapReport[]; suppressed: Map<string, number>; lines: number } {
+export function parseOverlapLog(text: string): { reports: OverlapReport[]; suppressed: Map<string, number>; held: Set<string>; lines: number } {
   const lines = text.split('\n');
   const reports: OverlapReport[] = [];
   const suppressed = new Map<string, number>();
+  const held = new Set<string>();
   for (let i = 0; i < lines.length; i++) {
     const msg = messageOf(lines[i]);
+    const h = parseHeld(msg);
+    if (h) {
+      held.add(`${h.file}:${h.line}`);
+      continue;
+    }
     const s = parseSuppressed(msg);
     if (s) {
       const key = `${s.file}:${s.line}`;
@@ -165,7 +184,7 @@ export function parseOverlapLog(text: string): { reports: OverlapReport[]; suppr
     reports.push({ ...m, callers });
     i = next - 1;
   }
-  return { reports, suppressed, lines: lines.length - (text.endsWith('\n') ? 1 : 0) };
+  return { reports, suppressed, held, lines: lines.length - (text.endsWith('\n') ? 1 : 0) };
 }
 
 /**
@@ -178,15 +197,17 @@ function stackAfter(lines: readonly string[], from: number, func: string): { cal
   let i = from;
   // User space: the backtrace follows at once.
   if (i < lines.length && USER_FRAME.test(messageOf(lines[i]))) {
-    let skip = 2;
-    for (; i < lines.length; i++) {
+    for (let k = 0; i < lines.length; i++, k++) {
       const f = USER_FRAME.exec(messageOf(lines[i]));
       if (!f) break;
       const sym = f[2];
-      const name = /^[A-Za-z_]/.test(sym) ? sym.replace(/\+0x[0-9a-f]+$/, '') : `${basename(f[1])}${sym}`;
-      // The first two frames are the report function and the call site's function (both may be
-      // unnamed: static functions are not in the dynamic symbol table); the C library's start-up last.
-      if (skip > 0) { skip--; continue; }
+      const named = /^[A-Za-z_]/.test(sym);
+      const name = named ? plainName(sym.replace(/\+0x[0-9a-f]+$/, '')) : `${basename(f[1])}${sym}`;
+      // The first frame is the report function; the second, the call site's function (both may be
+      // unnamed: static functions are not in the dynamic symbol table), unless that function was
+      // inlined into its caller: a second frame named otherwise is the caller (main, often). The
+      // C library's start-up comes last.
+      if (k === 0 || (k === 1 && (!named || name === func))) continue;
       if (MACHINERY.test(name) || /^libc\.so/.test(basename(f[1]))) continue;
       out.push(name);
     }
@@ -196,7 +217,7 @@ function stackAfter(lines: readonly string[], from: number, func: string): { cal
   let inTrace = false;
   for (; i < lines.length; i++) {
     const msg = messageOf(lines[i]);
-    if (msg.includes(DETECTED_MARK) || msg.includes(SUPPRESSED_MARK)) break;
+    if (msg.includes(DETECTED_MARK) || msg.includes(SUPPRESSED_MARK) || msg.includes(HELD_MARK)) break;
     if (!inTrace) {
       if (/^\s*Call Trace:/.test(msg)) inTrace = true;
       else if (/^---\[ end trace/.test(msg) || i - from > 200) break;
@@ -225,12 +246,12 @@ function basename(p: string): string {
 
 /** One record per call site, most overlaps first. */
 export function summarizeOverlaps(logs: readonly ReturnType<typeof parseOverlapLog>[], depth = 3): LogSummary {
-  interface Acc { file: string; line: number; func: string; reports: number; extra: number; sizes: number[]; deltas: number[]; chains: Map<string, number> }
+  interface Acc { file: string; line: number; func: string; reports: number; extra: number; held: boolean; sizes: number[]; deltas: number[]; chains: Map<string, number> }
   const sites = new Map<string, Acc>();
   const get = (file: string, line: number, func: string): Acc => {
     const key = `${file}:${line}`;
     let a = sites.get(key);
-    if (!a) sites.set(key, (a = { file, line, func, reports: 0, extra: 0, sizes: [], deltas: [], chains: new Map() }));
+    if (!a) sites.set(key, (a = { file, line, func, reports: 0, extra: 0, held: false, sizes: [], deltas: [], chains: new Map() }));
     return a;
   };
   let lines = 0;
@@ -250,10 +271,14 @@ export function summarizeOverlaps(logs: readonly ReturnType<typeof parseOverlapL
       const a = sites.get(key);
       if (a) a.extra += n; // a count without a report line is the tail of a log cut short
     }
+    for (const key of log.held) {
+      const a = sites.get(key);
+      if (a) a.held = true;
+    }
   }
   const out: SiteSummary[] = [...sites.values()].map((a) => ({
     file: a.file, line: a.line, func: a.func,
-    overlaps: a.reports + a.extra, reports: a.reports,
+    overlaps: a.reports + a.extra, reports: a.reports, atLeast: a.held || a.extra > 0,
     size: { min: Math.min(...a.sizes), max: Math.max(...a.sizes) },
     delta: { min: Math.min(...a.deltas), max: Math.max(...a.deltas) },
     callers: [...a.chains].sort((x, y) => y[1] - x[1]).map(([c, count]) => ({ chain: c === '' ? [] : c.split('\u0000'), count })),
@@ -263,6 +288,7 @@ export function summarizeOverlaps(logs: readonly ReturnType<typeof parseOverlapL
     lines,
     reports: out.reduce((n, s) => n + s.reports, 0),
     overlaps: out.reduce((n, s) => n + s.overlaps, 0),
+    atLeast: out.some((s) => s.atLeast),
     sites: out,
   };
 }

@@ -1,4 +1,5 @@
-// The build files around an instrumented folder that compile its sources too: lz4's
+// The project an instrumented folder belongs to: its top, for the next steps' build command,
+// and the build files around the folder that compile its sources too: lz4's
 // tests/Makefile builds ../lib/*.c, curl's src/ builds ../lib/dynbuf.c. Nothing needs fixing
 // there (the header carries the check into their objects); the summary names them, so the user
 // knows which programs and tests will report.
@@ -9,20 +10,76 @@ import { escapeRegExp } from '../core/order.js';
 import { isBuildFileName, NOT_SOURCE_DIRS } from '../core/build/build-files.js';
 
 
+/** What a project's top holds that says how it builds (see core/next-steps.ts). */
+export interface ProjectTop {
+  /** The top's absolute path (the instrumented folder itself when nothing above builds it). */
+  readonly top: string;
+  /** The build markers present there: configure, configure.ac, CMakeLists.txt, meson.build, Makefile... */
+  readonly markers: readonly string[];
+  /** The Source: of debian/control when the top is a Debian source tree (debian/rules). */
+  readonly debianSource: string | null;
+  /** The top Makefile's test targets (check, test), in that order. */
+  readonly testTargets: readonly string[];
+  /** A folder named build at the top (a cmake build folder must not be it). */
+  readonly hasBuildDir: boolean;
+}
+
+const MARKERS = ['configure', 'configure.ac', 'configure.in', 'CMakeLists.txt', 'meson.build', 'Makefile', 'GNUmakefile', 'makefile', 'Makefile.am', 'Makefile.in', 'config.status'];
+const declaresProject = (text: string): boolean => /^\s*project\s*\(/im.test(text);
+
+async function markersAt(d: string): Promise<{ names: string[]; debian: boolean; git: boolean }> {
+  const names = await readdir(d).catch(() => [] as string[]);
+  return {
+    names: MARKERS.filter((m) => names.includes(m)),
+    debian: names.includes('debian') && readBytesOrNull(join(d, 'debian', 'rules')) !== null,
+    git: names.includes('.git'),
+  };
+}
+
+/** A folder that is a project's top, not one of its parts: a configure script, a CMake or meson project, a Debian source tree. */
+function isTop(d: string, m: { names: string[]; debian: boolean; git: boolean }): boolean {
+  if (m.git || m.debian || m.names.some((n) => n.startsWith('config'))) return true;
+  return ['CMakeLists.txt', 'meson.build'].some((n) => m.names.includes(n) && declaresProject(readBytesOrNull(join(d, n))?.toString('latin1') ?? ''));
+}
+
 /**
- * Build files outside `root`, in its parent folders up to the top of its project (a folder with
- * .git, configure or CMakeLists.txt, at most `up` levels) and their subfolders (`depth` levels
- * down), that name the instrumented folder by its path from theirs. Paths relative to the top.
+ * The top of the project `root` belongs to: `root`, or the folder above it (at most `up` levels)
+ * whose build builds it, found by walking up while the folders above have build files, to the
+ * first that is a project's top. Read only; nothing above `root` is written.
  */
-export async function otherBuilders(root: string, up = 3, depth = 3): Promise<{ top: string; files: string[] }> {
+export async function projectTop(root: string, up = 4): Promise<ProjectTop> {
   let top = root;
-  for (let d = dirname(root), k = 0; k < up && d !== dirname(d); d = dirname(d), k++) {
-    const names = await readdir(d).catch(() => [] as string[]);
-    if (!names.some((n) => isBuildFileName(n, true))) break;
-    top = d;
-    if (names.includes('.git') || names.includes('configure') || names.includes('configure.ac') || names.includes('CMakeLists.txt')) break;
+  let m = await markersAt(root);
+  if (!isTop(root, m)) {
+    for (let d = dirname(root), k = 0; k < up && d !== dirname(d); d = dirname(d), k++) {
+      const above = await markersAt(d);
+      if (above.names.length === 0 && !above.debian) break;
+      top = d;
+      m = above;
+      if (isTop(d, above)) break;
+    }
   }
-  if (top === root) return { top, files: [] };
+  const control = m.debian ? readBytesOrNull(join(top, 'debian', 'control'))?.toString('latin1') ?? '' : '';
+  const makefile = ['GNUmakefile', 'makefile', 'Makefile'].find((n) => m.names.includes(n));
+  const makeText = makefile ? readBytesOrNull(join(top, makefile))?.toString('latin1') ?? '' : '';
+  return {
+    top,
+    markers: m.names,
+    debianSource: m.debian ? (/^Source:\s*(\S+)/m.exec(control)?.[1] ?? null) : null,
+    testTargets: ['check', 'test'].filter((t) => new RegExp(`^${t}\\s*:`, 'm').test(makeText)),
+    hasBuildDir: (await readdir(join(top, 'build')).then(() => true, () => false)),
+  };
+}
+
+/**
+ * Build files outside `root`, under the top of its project, (`depth` levels down), that compile
+ * its sources: they name one of its C files or objects, or the folder itself (a SUBDIRS or
+ * add_subdirectory entry, an -I), by its path from theirs (doc/man/Makefile's
+ * ../../libarchive/archive_entry.3 is a manual page, not a build of the folder). Paths relative
+ * to the top.
+ */
+export async function otherBuilders(root: string, top: string, depth = 3): Promise<string[]> {
+  if (top === root) return [];
   const found: string[] = [];
   const walk = async (dir: string, level: number): Promise<void> => {
     if (dir === root) return;
@@ -34,11 +91,11 @@ export async function otherBuilders(root: string, up = 3, depth = 3): Promise<{ 
       } else if (e.isFile() && isBuildFileName(e.name, true)) {
         const rel = relative(dir, root).split(sep).join('/');
         const text = readBytesOrNull(path)?.toString('latin1') ?? '';
-        const named = new RegExp(`(^|[\\s=:(,'"])(\\./)?${escapeRegExp(rel)}(/|[\\s)'",]|$)`, 'm');
+        const named = new RegExp(`(^|[\\s=:(,'"])(\\./)?${escapeRegExp(rel)}(/[^\\s)'",]*\\.(c|h|o|lo|obj)(?![\\w.])|/?(?=[\\s)'",]|$))`, 'm');
         if (named.test(text)) found.push(relative(top, path).split(sep).join('/'));
       }
     }
   };
   await walk(top, 0);
-  return { top, files: found.sort() };
+  return found.sort();
 }

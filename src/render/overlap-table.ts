@@ -14,12 +14,12 @@ export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: re
   if (s.sites.length === 0) return escapeControls(`memcpy-debug report: no memcpy overlap reports in ${from} (${s.lines} line${s.lines === 1 ? '' : 's'} read)`) + '\n';
   const out: string[] = [];
   const n = s.sites.length;
-  out.push(`memcpy-debug report: ${n} call site${n === 1 ? '' : 's'}, ${s.overlaps} overlap${s.overlaps === 1 ? '' : 's'} (${s.reports} reported) in ${from}`);
+  out.push(`memcpy-debug report: ${n} call site${n === 1 ? '' : 's'}, ${s.atLeast ? 'at least ' : ''}${s.overlaps} overlap${s.overlaps === 1 ? '' : 's'} (${s.reports} reported) in ${from}`);
   const mapped = s.sites.some((x) => x.originalLine !== undefined);
   const header = ['overlaps', 'reports', 'size', 'delta', 'call site', ...(mapped ? ['original'] : []), 'function', 'called from'];
   const rows = s.sites.map((x) => [
-    // After a report held back, the overlaps since the last count are not known: at least this many.
-    `${x.overlaps > x.reports ? '>=' : ''}${x.overlaps}`, String(x.reports), range(x.size), range(x.delta), `${x.file}:${x.line}`,
+    // Once the rate limit holds reports back, the overlaps since the last count are not known.
+    `${x.atLeast ? '>=' : ''}${x.overlaps}`, String(x.reports), range(x.size), range(x.delta), `${x.file}:${x.line}`,
     ...(mapped ? [x.originalLine === undefined ? '?' : x.originalLine === null ? 'added' : String(x.originalLine)] : []),
     x.func,
     x.callers.length === 0 ? '' : x.callers[0].chain.join(' < ') + (x.callers.length > 1 ? ` (+${x.callers.length - 1} other chains)` : ''),
@@ -29,7 +29,7 @@ export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: re
   const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   out.push(fmt(header));
   for (const r of rows) out.push(fmt(r));
-  if (s.sites.some((x) => x.overlaps > x.reports)) out.push('>=: the rate limit held reports back; the count is the one of its last report at that site.');
+  if (s.atLeast) out.push('>=: at least this many; the runtime reports a site\'s first overlaps (10 by default), then only the 100th, 1000th, ... (or, with warn-once, the first alone), so later ones went uncounted.');
   out.push('delta is dst - src: > 0, the destination starts above the source; < 0, below it; 0, the same pointer.');
   if (mapped) out.push('original: the line in the file as it was before memcpy-debug instrument.');
   return escapeControls(out.join('\n')) + '\n';

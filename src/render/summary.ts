@@ -43,7 +43,7 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
     .map((k) => plural(r.sitesByKind[k]!, ...RENAME_WORDS[k]!));
   out.push(`  ${plural(r.renamed, 'call site')} ${done('renamed')} to memcpy_debug in ${plural(r.files.length, 'file')}` +
     (how.length > 0 ? ` (${how.join(', ')})` : ''));
-  out.push(`  ${plural(r.includesAdded, 'include')} ${done('added')}; ${r.scanned} C files scanned, ${r.parsed} mention memcpy`);
+  out.push(`  ${plural(r.includesAdded, 'include')} ${done('added')}; ${plural(r.scanned, 'C file')} scanned, ${r.parsed} mention memcpy`);
   for (const b of r.builds) {
     out.push(b.added
       ? `  ${b.path}: "${b.line.replace(/\s+#.*$/gm, '').replaceAll('\n', '", "')}" ${done('added')} (${b.note})`

@@ -75,6 +75,18 @@ static inline long memcpy_debug_unreported(unsigned long nth)
 	return (long)(nth - 1 - (nth / 10 > MEMCPY_DEBUG_BURST ? nth / 10 : MEMCPY_DEBUG_BURST));
 }
 
+/*
+ * After the last report before the rate limit holds them back, a line says so: the count a
+ * report shows is then a lower bound.
+ */
+static inline __cold void memcpy_debug_held(unsigned long nth, const char *file, int line, const char *func)
+{
+	if (MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_WARN_ONCE ? nth == 1 : nth == MEMCPY_DEBUG_BURST)
+		pr_warn("memcpy overlap reports held back: from now on %s at %s:%d in %s\n",
+			MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_WARN_ONCE ? "none (warn-once)" : "only the 100th, 1000th, ...",
+			file, line, func);
+}
+
 #define __memcpy_debug_fmt "memcpy overlap detected: dst=%px src=%px size=%zu delta=%ld at %s:%d in %s\n"
 #define __memcpy_debug_args(d, s, n, file, line, func)				\
 	(void *)(uintptr_t)(d), (void *)(uintptr_t)(s), (n),			\
@@ -95,12 +107,15 @@ static inline long memcpy_debug_unreported(unsigned long nth)
 #endif
 
 #define __memcpy_debug_report_at(d, s, n, nth, file, line, func) do {		\
-	long __memcpy_debug_skipped = memcpy_debug_unreported(nth);		\
+	unsigned long __memcpy_debug_nth = (nth);				\
+	long __memcpy_debug_skipped = memcpy_debug_unreported(__memcpy_debug_nth); \
 	if (__memcpy_debug_skipped > 0)						\
 		pr_warn("memcpy overlap suppressed: %ld at %s:%d in %s since the last report; %lu overlaps there so far\n", \
-			__memcpy_debug_skipped, file, line, func, (unsigned long)(nth)); \
-	if (__memcpy_debug_skipped >= 0)					\
+			__memcpy_debug_skipped, file, line, func, __memcpy_debug_nth); \
+	if (__memcpy_debug_skipped >= 0) {					\
 		__memcpy_debug_signal(d, s, n, file, line, func);		\
+		memcpy_debug_held(__memcpy_debug_nth, file, line, func);	\
+	}									\
 } while (0)
 #define __memcpy_debug_report(d, s, n, nth)					\
 	__memcpy_debug_report_at(d, s, n, nth, __FILE__, __LINE__, __func__)

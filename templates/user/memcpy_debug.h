@@ -44,6 +44,14 @@
 #define MEMCPY_DEBUG_SITES	64
 #endif
 
+#if defined(__GNUC__)
+#define MEMCPY_DEBUG_MAYBE_INLINE __inline__
+#elif defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
+#define MEMCPY_DEBUG_MAYBE_INLINE inline
+#else
+#define MEMCPY_DEBUG_MAYBE_INLINE
+#endif
+
 #ifdef MEMCPY_DEBUG_DISABLE
 
 #define memcpy_debug(d, s, n) memcpy(d, s, n)
@@ -54,13 +62,19 @@
 #include <execinfo.h>
 #endif
 
+/* Clean under C89 to C11 and C++, with -Wall -Wextra -pedantic: no long long, no C99-only syntax. */
+/*
+ * The report functions are not inlined, and not marked cold: a call to a cold function moves
+ * the call site's unlikely branch into a local f.cold part that the backtrace cannot name, and
+ * the caller in the report's "called from" would be lost.
+ */
 #if defined(__GNUC__)
-#define MEMCPY_DEBUG_COLD __attribute__((noinline, cold, unused))
+#define MEMCPY_DEBUG_COLD __attribute__((noinline, unused))
 #define MEMCPY_DEBUG_INLINE __inline__ __attribute__((always_inline))
 #define MEMCPY_DEBUG_LIKELY_NOT(x) __builtin_expect(!!(x), 0)
 #else
 #define MEMCPY_DEBUG_COLD
-#define MEMCPY_DEBUG_INLINE
+#define MEMCPY_DEBUG_INLINE MEMCPY_DEBUG_MAYBE_INLINE
 #define MEMCPY_DEBUG_LIKELY_NOT(x) (x)
 #endif
 
@@ -101,7 +115,7 @@ static MEMCPY_DEBUG_COLD unsigned long memcpy_debug_count(const char *file, int 
  * The nth overlap of a call site: -1 when it is not reported, else how many overlaps there went
  * unreported since the last report.
  */
-static __inline__ long memcpy_debug_unreported(unsigned long nth)
+static MEMCPY_DEBUG_MAYBE_INLINE long memcpy_debug_unreported(unsigned long nth)
 {
 	unsigned long p = nth;
 
@@ -121,7 +135,7 @@ static MEMCPY_DEBUG_COLD void memcpy_debug_report(uintptr_t dst, uintptr_t src, 
 {
 	unsigned long nth = memcpy_debug_count(file, line);
 	long skipped = memcpy_debug_unreported(nth);
-	long long delta = dst >= src ? (long long)(dst - src) : -(long long)(src - dst);
+	unsigned long distance = (unsigned long)(dst >= src ? dst - src : src - dst);
 	const char *log = getenv("MEMCPY_DEBUG_LOG");
 	FILE *to = log != NULL && log[0] != '\0' ? fopen(log, "a") : NULL;
 	FILE *out = to != NULL ? to : stderr;
@@ -130,8 +144,8 @@ static MEMCPY_DEBUG_COLD void memcpy_debug_report(uintptr_t dst, uintptr_t src, 
 		if (skipped > 0)
 			fprintf(out, "memcpy overlap suppressed: %ld at %s:%d in %s since the last report; %lu overlaps there so far\n",
 				skipped, file, line, func, nth);
-		fprintf(out, "memcpy overlap detected: dst=%p src=%p size=%lu delta=%lld at %s:%d in %s\n",
-			(void *)dst, (void *)src, (unsigned long)size, delta, file, line, func);
+		fprintf(out, "memcpy overlap detected: dst=%p src=%p size=%lu delta=%s%lu at %s:%d in %s\n",
+			(void *)dst, (void *)src, (unsigned long)size, dst >= src ? "" : "-", distance, file, line, func);
 #if defined(__GLIBC__)
 		{
 			void *frames[32];
@@ -143,6 +157,11 @@ static MEMCPY_DEBUG_COLD void memcpy_debug_report(uintptr_t dst, uintptr_t src, 
 			free(names);
 		}
 #endif
+		/* After the last report before the rate limit holds them back: the counts are lower bounds. */
+		if (MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_WARN_ONCE ? nth == 1 : nth == MEMCPY_DEBUG_BURST)
+			fprintf(out, "memcpy overlap reports held back: from now on %s at %s:%d in %s\n",
+				MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_WARN_ONCE ? "none (warn-once)" : "only the 100th, 1000th, ...",
+				file, line, func);
 		fflush(out);
 	}
 	if (to != NULL)
@@ -152,10 +171,10 @@ static MEMCPY_DEBUG_COLD void memcpy_debug_report(uintptr_t dst, uintptr_t src, 
 }
 
 /*
- * Checks, reports, then copies: as memcpy(), or as memmove() after an overlap in memmove mode.
+ * Checks and reports: 1 when the copy is to be done as memmove() (an overlap, in memmove mode).
  * Always inlined, so that the report's caller is the call site's function.
  */
-static MEMCPY_DEBUG_INLINE void *memcpy_debug_at(void *dst, const void *src, size_t size,
+static MEMCPY_DEBUG_INLINE int memcpy_debug_check(const void *dst, const void *src, size_t size,
 					const char *file, int line, const char *func)
 {
 	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
@@ -163,14 +182,13 @@ static MEMCPY_DEBUG_INLINE void *memcpy_debug_at(void *dst, const void *src, siz
 
 	if (MEMCPY_DEBUG_LIKELY_NOT(overlap)) {
 		memcpy_debug_report(d, s, size, file, line, func);
-		if (MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_MEMMOVE)
-			return memmove(dst, src, size);
+		return MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_MEMMOVE;
 	}
-	return memcpy(dst, src, size);
+	return 0;
 }
 
 /* The function's name: C99's __func__, GNU C90's __FUNCTION__; strict C90 has none. */
-#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L || defined(__cplusplus)
 #define MEMCPY_DEBUG_FUNC __func__
 #elif defined(__GNUC__) && !defined(__STRICT_ANSI__)
 #define MEMCPY_DEBUG_FUNC (__extension__ __FUNCTION__)
@@ -178,12 +196,37 @@ static MEMCPY_DEBUG_INLINE void *memcpy_debug_at(void *dst, const void *src, siz
 #define MEMCPY_DEBUG_FUNC "?"
 #endif
 
+#if defined(__GNUC__)
+/*
+ * The copy is memcpy() itself, at the call site, so the compiler's own overlap warnings stay
+ * there: -Wrestrict's "passing argument 1 to restrict-qualified parameter aliases with argument
+ * 2" on memcpy_debug(p, p, n) (from the declaration below, named in an operand of sizeof that
+ * is never evaluated), and its "memcpy accessing N bytes at offsets A and B overlaps" at -O2,
+ * whose note names the line of the call ("in expansion of macro 'memcpy_debug'"). Each argument
+ * is evaluated once.
+ */
+extern int memcpy_debug_aliases(void *__restrict dst, const void *__restrict src);
+#define memcpy_debug(d, s, n) (__extension__ ({ \
+	void *memcpy_debug_d = (d); \
+	const void *memcpy_debug_s = (s); \
+	size_t memcpy_debug_n = (n); \
+	(void)sizeof(memcpy_debug_aliases((d), (s))); \
+	memcpy_debug_check(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n, __FILE__, __LINE__, MEMCPY_DEBUG_FUNC) \
+		? memmove(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n) \
+		: memcpy(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n); }))
+#else
+static MEMCPY_DEBUG_INLINE void *memcpy_debug_at(void *dst, const void *src, size_t size,
+					const char *file, int line, const char *func)
+{
+	return memcpy_debug_check(dst, src, size, file, line, func) ? memmove(dst, src, size) : memcpy(dst, src, size);
+}
 #define memcpy_debug(d, s, n) memcpy_debug_at((d), (s), (n), __FILE__, __LINE__, MEMCPY_DEBUG_FUNC)
+#endif
 
 #endif /* MEMCPY_DEBUG_DISABLE */
 
 /* memcpy_debug used as a value (a function pointer) still copies, and checks. */
-static __inline__ void *(memcpy_debug)(void *dst, const void *src, size_t size)
+static MEMCPY_DEBUG_MAYBE_INLINE void *(memcpy_debug)(void *dst, const void *src, size_t size)
 {
 	return memcpy_debug(dst, src, size);
 }

@@ -2,7 +2,7 @@
 // it is in (null at file scope), for the per-site records of --json; and whether that function
 // is marked noinstr. Lexical, from the item's head (the text before its first '{'), read once
 // per site, as git's hunk headers and ctags do it.
-import { directiveAt, itemAround, type Layout } from './layout.js';
+import { directiveAt, itemAround, layoutOf, type Layout } from './layout.js';
 import { ownString } from '../own-string.js';
 
 /** Words that can stand before '(' in a function's head without being its name. */
@@ -26,8 +26,32 @@ export function holderOf(text: string, layout: Layout, at: number): Holder {
     return { name: m ? ownString(m[1]) : null, uninstrumented: false };
   }
   const head = itemHead(text, layout, at);
+  if (head !== null && EXTERN_C.test(head)) {
+    // The file's items sit in an extern "C" { } block (zstd's headers open it under #ifdef
+    // __cplusplus): the holder is the item in the block.
+    const item = itemAround(layout, at, text.length);
+    const from = text.indexOf('{', item.start) + 1;
+    const inner = innerLayout(text, layout, from, item.end);
+    return holderOf(inner.text, inner.layout, at - from);
+  }
   const name = head === null ? null : nameIn(head);
   return { name: name === null ? null : ownString(name), uninstrumented: head !== null && NOT_INSTRUMENTED.test(head) };
+}
+
+const EXTERN_C = /\bextern\s*"C(\+\+)?"\s*$/;
+
+/** The layouts of the extern "C" blocks of a file, made once per block. */
+const blocks = new WeakMap<Layout, Map<number, { text: string; layout: Layout }>>();
+
+function innerLayout(text: string, layout: Layout, from: number, to: number): { text: string; layout: Layout } {
+  let m = blocks.get(layout);
+  if (!m) blocks.set(layout, (m = new Map()));
+  let b = m.get(from);
+  if (!b) {
+    const inner = text.slice(from, to);
+    m.set(from, (b = { text: inner, layout: layoutOf(inner) }));
+  }
+  return b;
 }
 
 function nameIn(head: string): string | null {
