@@ -122,7 +122,7 @@ describe('memcpy-debug report on real kernel logs', () => {
     const r = runCli(['report', 'uml-warn.console.log'], { cwd: LOGS });
     assert.equal(r.status, 0, r.stderr);
     const out = r.stdout.toString();
-    assert.match(out, /^memcpy-debug report: 3 call sites, 102 overlaps \(13 reported\) in uml-warn\.console\.log$/m);
+    assert.match(out, /^memcpy-debug report: 3 call sites, at least 102 overlaps \(13 reported\) in uml-warn\.console\.log$/m);
     assert.match(out, /^\s+>=100\s+11\s+16\s+-8\s+mcdtest_warn\/main\.c:24\s+mcdtest_shift_down\s+mcdtest_hot_loop < mcdtest_init < do_one_initcall$/m);
     assert.match(out, /^delta is dst - src/m);
   });

@@ -51,34 +51,44 @@ describe('revert', () => {
     assert.equal(existsSync(join(tree, '.memcpy-debug')), false);
   });
 
-  test('a file whose memcpy_debug line was edited is a conflict: untouched, reported, exit 5; the rest reverted', async () => {
+  test('a file whose memcpy_debug line was edited (still calling it) is a conflict: untouched, reported, exit 5; the rest reverted', async () => {
     assert.equal(instrument().status, 0);
-    const conflicted = (await read('ring.c')).replace('memcpy_debug(r->slots[0], r->slots[0] + by', 'memmove(r->slots[0], r->slots[0] + by');
+    const conflicted = (await read('ring.c')).replace('memcpy_debug(r->slots[0], r->slots[0] + by, MCDEMO_SLOT - by)', 'memcpy_debug(r->slots[0], r->slots[0] + by, MCDEMO_SLOT - by - 1)');
     await write('ring.c', conflicted);
-    const noInclude = (await read('main.c')).replace('#include "memcpy_debug.h"\n', '');
-    await write('main.c', noInclude);
 
     const r = revert();
     assert.equal(r.status, 5, r.stderr);
     assert.match(r.stderr, /ring\.c: CONFLICT, left as it is\n\s+line 20 was changed since instrument/);
-    assert.match(r.stderr, /main\.c: CONFLICT/);
     assert.equal(await read('ring.c'), conflicted, 'untouched');
-    assert.equal(await read('main.c'), noInclude, 'untouched');
     assert.equal(await read('stats.c'), await readFile(join(BEFORE, 'stats.c'), 'latin1'), 'others reverted');
-    assert.ok(existsSync(join(tree, '.memcpy-debug/manifest.json')), 'the manifest keeps the conflicts');
+    assert.ok(existsSync(join(tree, '.memcpy-debug/manifest.json')), 'the manifest keeps the conflict');
 
-    // Again: still the same two conflicts, nothing else to do.
+    // Again: still the same conflict, nothing else to do.
     const again = revert();
     assert.equal(again.status, 5);
-    assert.match(again.stderr, /2 CONFLICT/);
+    assert.match(again.stderr, /1 CONFLICT/);
 
-    // --force undoes what it can and says what it skipped.
+    // --force undoes what it can and says what it skipped; the call left keeps the runtime.
     const forced = revert('--force');
     assert.equal(forced.status, 0, forced.stderr);
-    assert.match(forced.stderr, /ring\.c: partly reverted \(--force\)\n\s+skipped: line 20/);
+    assert.match(forced.stderr, /ring\.c: our edits undone but the include, still needed\n\s+skipped: line 20/);
     const ring = await read('ring.c');
-    assert.doesNotMatch(ring, /memcpy_debug/);
-    assert.match(ring, /memmove\(r->slots\[0\]/);
+    assert.match(ring, /memcpy_debug\(r->slots\[0\], r->slots\[0\] \+ by, MCDEMO_SLOT - by - 1\)/);
+    assert.match(ring, /#include "memcpy_debug\.h"/, 'the include stays for the call left');
+    assert.match(forced.stderr, /memcpy_debug\.h: kept: still used/);
+  });
+
+  test('lines of ours the user rewrote or deleted, with no memcpy_debug left (a memmove fix, an include taken out), are theirs: reverted, exit 0', async () => {
+    assert.equal(instrument().status, 0);
+    const fixed = (await read('ring.c')).replace('memcpy_debug(r->slots[0], r->slots[0] + by', 'memmove(r->slots[0], r->slots[0] + by');
+    await write('ring.c', fixed);
+    const noInclude = (await read('main.c')).replace('#include "memcpy_debug.h"\n', '');
+    await write('main.c', noInclude);
+    const r = revert();
+    assert.equal(r.status, 0, r.stderr);
+    const ring = await read('ring.c');
+    assert.equal(ring, (await readFile(join(BEFORE, 'ring.c'), 'latin1')).replace('memcpy(r->slots[0], r->slots[0] + by', 'memmove(r->slots[0], r->slots[0] + by'), 'the fix kept, the rest original');
+    assert.equal(await read('main.c'), await readFile(join(BEFORE, 'main.c'), 'latin1'));
     assert.equal(existsSync(join(tree, '.memcpy-debug')), false);
   });
 
@@ -87,7 +97,7 @@ describe('revert', () => {
     await write('extra.c', '#include "memcpy_debug.h"\nvoid extra(char *d, char *s) { memcpy_debug(d, s, 1); }\n');
     const r = revert();
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, /memcpy_debug\.h: kept: still called\n    extra\.c still calls memcpy_debug, and would not build without it/);
+    assert.match(r.stderr, /memcpy_debug\.h: kept: still used\n    extra\.c still calls memcpy_debug, and would not build without it/);
     assert.ok(existsSync(join(tree, 'memcpy_debug.h')));
     assert.ok(existsSync(join(tree, '.memcpy-debug/manifest.json')), 'kept for the next revert');
     await rm(join(tree, 'extra.c'));

@@ -1,5 +1,6 @@
 // `memcpy-debug instrument DIR`: load (the folder, its manifest, its files planned one by one),
 // plan (core/instrument-plan.ts, pure), commit (io/commit.ts), render (the patch or summary).
+import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { BUILD_FILE_NAMES } from '../core/build/build-files.js';
 import type { BuildFiles } from '../core/build/plan-build.js';
@@ -194,7 +195,16 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
   const kernelTreeQuoted = await findKernelTree(join(root, scope), shellQuote);
   // A user-space folder of a kernel tree (tools/perf) builds on its own, not from the tree's top.
   const project = target === 'user' ? await projectTop(root, kernelTreeQuoted ? 0 : 4) : null;
+  // Files instrumented before that have new calls since: their texts, to combine the two runs' edits.
+  const instrumentedTexts = new Map<string, string>();
+  if (previous?.state === 'instrumented' && !o.dryRun) {
+    const recorded = new Set(previous.files.filter((f) => f.kind === 'modify').map((f) => f.path));
+    for (const r of outcomes) {
+      if ('planned' in r && r.planned.change && recorded.has(r.path)) instrumentedTexts.set(r.path, (await readFile(join(root, r.path))).toString('latin1'));
+    }
+  }
   const { changes, patches, report, journal } = planInstrument({
+    instrumentedTexts,
     o, where, stored, previous, folders, resumed, samePointer, excludes, buildFiles, scan, outcomes,
     // Only the folders of files with calls to rename can have a rule that leaves one out.
     makefiles: target === 'kernel' ? (makefiles.add(renamedIn(outcomes)), makefiles.makefiles) : new Map(),

@@ -10,7 +10,7 @@ import { byPath } from '../core/order.js';
 import type { RevertReport } from '../core/report.js';
 import {
   addEntryRevert, addStructuralBuild, addStructuralC, addStructuralRuntime, emptyRevertPlan, keepRuntimeIfUsed, revertJournal,
-  runtimeDeletions, runtimeFilesOf, selectFolders, usesRuntime, type RevertPlan,
+  runtimeDeletions, runtimeFilesOf, selectFolders, usesRuntime, type RevertPlan, type RuntimeUse,
 } from '../core/revert-plan.js';
 import { DEBUG_NAME, RUNTIME_FILES, TREE_CREATED, TREE_FILES } from '../core/runtime.js';
 import { loadCParser, loadTemplates, loadTreeTemplates } from '../io/assets.js';
@@ -86,7 +86,7 @@ async function planFromManifest(root: string, manifest: Manifest, force: boolean
   // Files are read a batch at a time: one by one, a kernel tree's thousands wait on each read.
   const BATCH = 32;
   // The files that still call memcpy_debug once reverted (calls written by hand since).
-  const stillCalling = new Set<string>();
+  const stillCalling = new Map<string, RuntimeUse>();
   for (let i = 0; i < manifest.files.length; i += BATCH) {
     const entries = manifest.files.slice(i, i + BATCH);
     const files = await Promise.all(entries.map((e) => readBytesIfExists(join(root, e.path))));
@@ -105,7 +105,7 @@ async function planFromManifest(root: string, manifest: Manifest, force: boolean
  * since instrument can hold such a call, and its change time (ctime, which no tool sets back)
  * says so: the others, most of a kernel tree, are not read.
  */
-async function findRuntimeUsers(root: string, manifest: Manifest, users: Set<string>): Promise<Set<string>> {
+async function findRuntimeUsers(root: string, manifest: Manifest, users: Map<string, RuntimeUse>): Promise<Map<string, RuntimeUse>> {
   const inManifest = new Set(manifest.files.map((f) => f.path));
   // A second's slack for file systems that keep coarse times.
   const since = Date.parse(manifest.createdAt) - 1000;
@@ -124,7 +124,8 @@ async function findRuntimeUsers(root: string, manifest: Manifest, users: Set<str
     } catch {
       continue;
     }
-    if (bytes.indexOf(name) >= 0 && usesRuntime(bytes.toString('latin1'))) users.add(path);
+    const use = bytes.indexOf(name) >= 0 ? usesRuntime(bytes.toString('latin1')) : null;
+    if (use) users.set(path, use);
   }
   return users;
 }

@@ -175,4 +175,4 @@ function nearestAtLineStart(text: string, needle: string, from: number, expected
 }
 
 
-const firstLine = (s: string): string => s.split('\n')[0].replace(/\r$/, '');
+export const firstLine = (s: string): string => s.split('\n')[0].replace(/\r$/, '');

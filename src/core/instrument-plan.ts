@@ -11,6 +11,7 @@ import type { FileOutcome, SiteNote, SiteRecord } from './instrument-file.js';
 import { KernelExclusions, type Exclusion, type ExclusionRule, type KbuildMakefiles } from './kernel/exclusions.js';
 import { planTreeKconfig, planTreeMakefile } from './kernel/tree-runtime.js';
 import { entryOf, manifestStep, type Manifest, type ManifestEntry, type TreeFolder } from './manifest.js';
+import { rebaseEntry } from './revert-plan.js';
 import { nextSteps, shellQuote, type ProjectFacts } from './next-steps.js';
 import { modifyChange, sha256, type FileChange, type FileTexts } from './plan.js';
 import { byPath } from './order.js';
@@ -49,6 +50,8 @@ export interface InstrumentInput {
   /** Build files around the folder that compile it too. */
   readonly otherBuilders: readonly string[];
   readonly kernelTreeQuoted: { readonly top: string; readonly rel: string } | null;
+  /** The texts now of the files a finished earlier run instrumented that have new calls to rename. */
+  readonly instrumentedTexts: ReadonlyMap<string, string>;
   /** User space: the top of the folder's project, shell-quoted as the user would name it. */
   readonly project: ProjectFacts | null;
   readonly version: string;
@@ -207,16 +210,30 @@ export function planInstrument(input: InstrumentInput): InstrumentPlan {
   }
   changes.sort(byPath);
 
-  // A finished earlier run: nothing more to do, or new calls that need a fresh start.
-  if (previous?.state === 'instrumented' && changes.length > 0) {
-    throw new ToolError(ExitCode.PLAN, `${o.dir} is already instrumented, and ${files.length} file(s) have new memcpy calls since`,
-      files.slice(0, 20).map((f) => `${f.path}: ${f.renamed} call site(s)`), `run "memcpy-debug revert ${o.dir}", then instrument again`);
+  // A finished earlier run with new calls since (a debug memcpy written after instrument): they
+  // are renamed too, and the entries of the files instrumented before undo both runs at once.
+  const rebased = new Map<string, ManifestEntry>();
+  const again = previous?.state === 'instrumented' && changes.length > 0;
+  if (again && !o.dryRun) {
+    const problems: string[] = [];
+    for (const c of changes) {
+      const entry = record?.files.find((f) => f.path === c.path);
+      if (c.kind !== 'modify' || entry?.kind !== 'modify') continue;
+      const text = input.instrumentedTexts.get(c.path);
+      const r = text === undefined ? { problem: 'not read' } : rebaseEntry(entry, text, c.edits);
+      if ('problem' in r) problems.push(`${c.path}: ${r.problem}`);
+      else rebased.set(c.path, r.entry);
+    }
+    if (problems.length > 0) {
+      throw new ToolError(ExitCode.PLAN, `${o.dir} is already instrumented, and the new memcpy calls in ${problems.length === 1 ? 'a file' : `${problems.length} files`} cannot be added to it`,
+        problems.slice(0, 20), `run "memcpy-debug revert ${o.dir}", then instrument again`);
+    }
   }
   const report: InstrumentReport = {
     command: 'instrument', dir: o.dir, dryRun: o.dryRun, target, targetWhy, tag, onOverlap, samePointer,
     scanned: scan.cFiles.length, parsed, renamed: files.reduce((n, f) => n + f.renamed, 0), sitesByKind,
     files, includesAdded: files.filter((f) => f.includeAdded).length, builds, created,
-    notes, sites: siteRecords, buildNotes: notesOnBuild, warnings, alreadyInstrumented: previous?.state === 'instrumented', nothingToDo, resumed,
+    notes, sites: siteRecords, buildNotes: notesOnBuild, warnings, alreadyInstrumented: previous?.state === 'instrumented' && !again, again, nothingToDo, resumed,
     placement: where.placement,
     runtimeAt: tree ? { header: TREE_FILES.header, source: TREE_FILES.source, kconfig: TREE_FILES.kconfig, option: 'CONFIG_MEMCPY_DEBUG', top: root, folder: scope }
       : null,
@@ -234,7 +251,8 @@ export function planInstrument(input: InstrumentInput): InstrumentPlan {
     const changed = new Set(changes.map((c) => c.path));
     const kept: ManifestEntry[] = ((tree ? stored : previous)?.files ?? []).filter((f) => !changed.has(f.path));
     const shared = new Set<string>(runtimePaths('kernel-tree'));
-    const entry = (c: FileChange): ManifestEntry => (!tree ? entryOf(c) : shared.has(c.path) ? { ...entryOf(c), shared: true } : { ...entryOf(c), folder: scope });
+    const entryOf1 = (c: FileChange): ManifestEntry => rebased.get(c.path) ?? entryOf(c);
+    const entry = (c: FileChange): ManifestEntry => (!tree ? entryOf1(c) : shared.has(c.path) ? { ...entryOf1(c), shared: true } : { ...entryOf1(c), folder: scope });
     const treeOptions = tree ? {
       placement: 'kernel-tree' as const,
       folders: folders.some((f) => f.path === scope) ? folders : [...folders, { path: scope, excludes: [...excludes] }],

@@ -63,6 +63,8 @@ export interface InstrumentReport {
   readonly warnings: readonly string[];
   /** Nothing to do: the tree was instrumented before. */
   readonly alreadyInstrumented: boolean;
+  /** Instrumented before, with new calls since: this run renamed them. */
+  readonly again: boolean;
   /** Nothing to do: no memcpy call to rename; nothing written. */
   readonly nothingToDo: boolean;
   /** A run that was cut off was completed. */

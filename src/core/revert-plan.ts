@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { list } from './build/plan-kbuild.js';
 import type { CParser } from './c/parse-c.js';
 import { INCLUDES_HEADER } from './c/plan-c-file.js';
-import { revertRegions, type Edit } from './edit.js';
+import { firstLine, revertRegions, type Edit } from './edit.js';
 import { ExitCode, ToolError } from './errors.js';
 import { Lines } from './lines.js';
-import { entryOf, holds, manifestStep, regionsOf as manifestRegions, type Manifest, type ManifestEntry } from './manifest.js';
+import { entryOf, holds, manifestStep, regionsOf as manifestRegions, type Manifest, type ManifestEntry, type ModifyEntry } from './manifest.js';
 import { modifyChange, sha256, sha256Bytes, type FileChange, type FileTexts } from './plan.js';
 import { byPath } from './order.js';
 import type { RevertFileReport, RevertStatus } from './report.js';
@@ -35,11 +35,11 @@ export const emptyRevertPlan = (): RevertPlan => ({ reports: [], changes: [], te
 
 /**
  * Adds one manifest entry's revert to `out`, from the file's bytes now (null: it is gone). A
- * file that still calls memcpy_debug once reverted (a call written by hand since) goes into
- * `stillCalling`.
+ * file that still needs the runtime once reverted (a call written by hand since, or an include
+ * left of one) goes into `stillCalling`.
  */
 export function addEntryRevert(
-  out: RevertPlan, entry: ManifestEntry, bytes: Buffer | null, o: { force: boolean; withTexts: boolean }, stillCalling: Set<string>,
+  out: RevertPlan, entry: ManifestEntry, bytes: Buffer | null, o: { force: boolean; withTexts: boolean }, stillCalling: Map<string, RuntimeUse>,
 ): void {
   const current = bytes === null ? null : bytes.toString('latin1');
   const p = planRevertEntry(entry, current, o.force, bytes === null ? undefined : sha256Bytes(bytes));
@@ -54,18 +54,22 @@ export function addEntryRevert(
   // Only edits made since count: a file restored byte for byte is as it was before.
   const left = p.change ? p.after : current;
   const editedSince = p.status !== 'restored' && p.status !== 'already-original';
-  if (entry.kind === 'modify' && editedSince && left !== null && usesRuntime(left)) stillCalling.add(entry.path);
+  const use = entry.kind === 'modify' && editedSince && left !== null ? usesRuntime(left) : null;
+  if (use) stillCalling.set(entry.path, use);
 }
 
 /** The C text without its comments. */
 const codeOf = (text: string): string => text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ');
 
 /** True if the C text calls memcpy_debug or includes its header, outside comments. */
-export function usesRuntime(text: string): boolean {
-  if (!text.includes(DEBUG_NAME)) return false;
+export function usesRuntime(text: string): RuntimeUse | null {
+  if (!text.includes(DEBUG_NAME)) return null;
   const code = codeOf(text);
-  return /\bmemcpy_debug\s*\(/.test(code) || INCLUDES_HEADER.test(code);
+  return /\bmemcpy_debug\s*\(/.test(code) ? 'calls' : INCLUDES_HEADER.test(code) ? 'includes' : null;
 }
+
+/** How a file written since instrument needs the runtime: it calls memcpy_debug, or only includes its header. */
+export type RuntimeUse = 'calls' | 'includes';
 
 /** True if the C text calls memcpy_debug, outside comments. */
 function callsRuntime(text: string): boolean {
@@ -86,6 +90,33 @@ function inverse(current: string, edits: readonly Edit[], kept: readonly Edit[])
   return out;
 }
 
+/**
+ * A file instrumented before, edited since, with new calls to rename now (a debug memcpy the
+ * user wrote): the manifest entry that undoes both runs, from its text now and the new edits.
+ * What revert would make of the file now (ours undone, the user's kept) becomes its original,
+ * so a revert after this run, or after the user takes the debug call out again, gives back the
+ * user's own text. A problem (our lines changed, a new call on a line we edited) is returned.
+ */
+export function rebaseEntry(entry: ModifyEntry, current: string, newEdits: readonly Edit[]): { entry: ManifestEntry } | { problem: string } {
+  const { text: original, edits: undo, conflicts } = revertRegions(current, manifestRegions(entry));
+  if (conflicts.length > 0) return { problem: conflicts[0].reason };
+  const sorted = [...undo].sort((a, b) => a.start - b.start);
+  const mapped: Edit[] = [];
+  for (const e of newEdits) {
+    let shift = 0;
+    for (const u of sorted) {
+      if (u.end <= e.start && (u.end > u.start || u.start < e.start)) shift += u.text.length - (u.end - u.start);
+      else if (e.end <= u.start) break;
+      else return { problem: `a new call on a line memcpy-debug edited (${firstLine(current.slice(u.start, u.end))})` };
+    }
+    mapped.push({ ...e, start: e.start + shift, end: e.end + shift });
+  }
+  const all = [...inverse(current, undo, undo), ...mapped].sort((a, b) => a.start - b.start || a.end - b.end);
+  const redone = modifyChange(entry.path, original, all);
+  if (redone.after !== modifyChange(entry.path, current, newEdits).after) return { problem: 'its edits could not be combined with the earlier ones' };
+  return { entry: entryOf(redone.change) };
+}
+
 /** The runtime files of a manifest's placement. */
 export const runtimeFilesOf = (manifest: Manifest): readonly string[] =>
   manifest.options.placement === 'kernel-tree' ? TREE_CREATED : RUNTIME_FILES;
@@ -102,16 +133,20 @@ export function runtimeDeletions(manifest: Manifest, out: RevertPlan): string[] 
  * source beside it) stay, the user is told where the calls are, and the manifest keeps them
  * for the next revert.
  */
-export function keepRuntimeIfUsed(manifest: Manifest, out: RevertPlan, deleting: readonly string[], users: ReadonlySet<string>): void {
+export function keepRuntimeIfUsed(manifest: Manifest, out: RevertPlan, deleting: readonly string[], users: ReadonlyMap<string, RuntimeUse>): void {
   if (deleting.length === 0 || users.size === 0) return;
   const kept = new Set(deleting);
-  const shown = [...users].sort();
-  const where = list(shown, 5);
+  const callers = [...users].filter(([, u]) => u === 'calls').map(([p]) => p).sort();
+  const includers = [...users].filter(([, u]) => u === 'includes').map(([p]) => p).sort();
+  const reasons = [
+    ...(callers.length > 0 ? [`${list(callers, 5)} still ${callers.length === 1 ? 'calls' : 'call'} memcpy_debug, and would not build without it; remove those calls (or rename them back to memcpy), then run revert again`] : []),
+    ...(includers.length > 0 ? [`${list(includers, 5)} still ${includers.length === 1 ? 'includes' : 'include'} memcpy_debug.h (with no call left), and would not build without it; remove the #include "memcpy_debug.h" line, then run revert again`] : []),
+  ];
   out.changes.splice(0, out.changes.length, ...out.changes.filter((c) => !kept.has(c.path)));
   out.texts.splice(0, out.texts.length, ...out.texts.filter((t) => !kept.has(t.path)));
   for (const r of out.reports) {
     if (!kept.has(r.path)) continue;
-    Object.assign(r, { status: 'in-use', reasons: [`${where} still ${shown.length === 1 ? 'calls' : 'call'} memcpy_debug, and would not build without it; remove those calls (or rename them back to memcpy), then run revert again`] });
+    Object.assign(r, { status: 'in-use', reasons });
   }
   out.remaining.push(...manifest.files.filter((f) => kept.has(f.path)));
 }
@@ -187,9 +222,14 @@ export function planRevertEntry(entry: ManifestEntry, current: string | null, fo
     // N.B. cannot happen unless the manifest was edited: the regions were made from this text.
     return none('conflict', ['the manifest does not match this file; restore it from version control']);
   }
-  if (conflicts.length > 0 && !force) return none('conflict', conflicts.map((c) => c.reason));
-  if (edits.length === 0) return none('conflict', conflicts.map((c) => c.reason));
-  const reasons = conflicts.map((c) => `skipped: ${c.reason}`);
+  // Lines of ours the user deleted or rewrote (took out a debug call, or made a call memmove):
+  // when nothing of ours is left in what they became (no memcpy_debug call, no include of its
+  // header), they are the user's now, and there is nothing there to undo.
+  const gone = conflicts.length > 0 && !unchanged && usesRuntime(text) === null;
+  if (conflicts.length > 0 && !force && !gone) return none('conflict', conflicts.map((c) => c.reason));
+  const goneReasons = gone ? conflicts.map((c) => `${c.reason.replace(/ not found$/, '')}: changed or deleted since, with no memcpy_debug left in it: kept as it is`) : [];
+  if (edits.length === 0) return gone ? none('reverted', goneReasons) : none('conflict', conflicts.map((c) => c.reason));
+  const reasons = gone ? goneReasons : conflicts.map((c) => `skipped: ${c.reason}`);
   // A memcpy_debug call written by hand since instrument keeps its include: without it the file
   // would not build. What stays is recorded, for a revert once the call is gone. (A file not
   // edited since is as instrument left it: its calls, if any, were the original's.)
@@ -202,7 +242,7 @@ export function planRevertEntry(entry: ManifestEntry, current: string | null, fo
       return { path, status: 'include-kept', reasons, change, after, keep: entryOf(modifyChange(path, text, inverse(current, edits, stays)).change) };
     }
   }
-  const status: RevertStatus = unchanged ? 'restored' : conflicts.length > 0 ? 'partly-reverted' : 'reverted';
+  const status: RevertStatus = unchanged ? 'restored' : conflicts.length > 0 && !gone ? 'partly-reverted' : 'reverted';
   // Hashes known already: the file's, and, restored, the original's (checked just above).
   const { change, after } = modifyChange(path, current, edits, { beforeSha: sha, afterSha: unchanged ? entry.before : undefined, lines });
   return { path, status, reasons, change, after };

@@ -36,7 +36,9 @@ export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => s
     ? `kernel runtime in the kernel tree, switched by ${r.runtimeAt.option} (default on overlap: ${r.onOverlap})`
     : `${r.target === 'kernel' ? 'kernel' : 'user-space'} runtime (${r.targetWhy}), on overlap: ${r.onOverlap}` +
       (r.samePointer === 'ignore' ? ', memcpy(p, p, n) ignored' : '');
-  const what = r.dryRun ? `would instrument ${r.dir} (dry run, nothing written)` : `${r.resumed ? 'finished instrumenting' : 'instrumented'} ${r.dir}`;
+  const what = r.dryRun ? `would instrument ${r.dir}${r.again ? '\'s new memcpy calls' : ''} (dry run, nothing written)`
+    : r.again ? `instrumented the memcpy calls written in ${r.dir} since it was instrumented (a revert undoes both runs)`
+      : `${r.resumed ? 'finished instrumenting' : 'instrumented'} ${r.dir}`;
   out.push(`memcpy-debug: ${what}; ${flavour}`);
   const how = (Object.keys(RENAME_WORDS) as SiteKind[])
     .filter((k) => r.sitesByKind[k])
@@ -108,7 +110,7 @@ const STATUS_WORDS: Record<RevertStatus, string> = {
   'already-original': 'already original',
   removed: 'removed',
   kept: 'kept: changed since instrument',
-  'in-use': 'kept: still called',
+  'in-use': 'kept: still used',
   'include-kept': 'our edits undone but the include, still needed',
   missing: 'missing',
 };
