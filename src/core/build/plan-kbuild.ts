@@ -34,8 +34,14 @@ export function planKbuild(path: string, text: string, object: string, module?: 
       throw new BuildFileError(path, `no composite object named ${module} (composite objects here: ${known})`,
         `pick one of them with --module, or add the line yourself and use --no-makefile`);
     }
-  } else if (composites.length === 1) {
+  } else if (composites.length === 1 && othersBesides(all, composites[0]).length === 0) {
     chosen = composites[0];
+  } else if (composites.length === 1) {
+    // drivers/net: one composite (thunderbolt-net) among 73 obj- lines of other modules. Its
+    // line would mark one module of many; the others link as they are, and it does too.
+    const others = othersBesides(all, composites[0]);
+    throw new BuildFileError(path, `it builds other modules or objects besides the composite ${composites[0].name}.o (${list(others)})`,
+      `say --module ${composites[0].name} to mark that module all the same`);
   } else if (composites.length > 1) {
     throw new BuildFileError(path, `it builds several composite objects: ${list(composites.map((c) => c.name))}`,
       `say which one gets the runtime with --module NAME (the line added is "NAME-y += ${object}")`);
@@ -81,6 +87,12 @@ function compositesOf(all: readonly Assignment[]): Composite[] {
     if (lists.length > 0) out.push({ name, lists });
   }
   return out;
+}
+
+/** The objects the obj- lists name besides the composite (subfolders, dir/, are not objects). */
+function othersBesides(all: readonly Assignment[], c: Composite): string[] {
+  const others = all.filter((a) => OBJ_VAR.test(a.name)).flatMap((a) => words(a.value)).filter((w) => w.endsWith('.o') && w !== `${c.name}.o`);
+  return [...new Set(others)];
 }
 
 function isListSuffix(s: string): boolean {
