@@ -45,6 +45,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
           .option('target', { choices: ['kernel', 'user'], describe: 'The runtime flavour (default: kernel when the folder has a Kbuild makefile)' })
           .option('on-overlap', { choices: ['warn', 'warn-once', 'memmove', 'bug', 'abort'], describe: `What an overlap does after its report: warn (then memcpy, as the program asked), warn-once (each call site once), memmove (then copy as memmove: the data stays right), bug (kernel: BUG()), abort (user space: abort()); kernel ${ON_OVERLAP.kernel.join('|')}, user ${ON_OVERLAP.user.join('|')} (default warn)` })
           .option('same-pointer', { choices: [...SAME_POINTER], describe: 'memcpy(p, p, n): report it (the default: memcpy forbids any overlap) or ignore it (as ASan does; compilers emit it for self-assignment)' })
+          .option('sarif', { type: 'string', requiresArg: true, describe: 'Also write the memcpy sites left alone (with why) as SARIF 2.1.0 to this file, for code-scanning tools' })
           .option('jobs', { alias: 'j', type: 'string', requiresArg: true, describe: 'Threads that read and plan the files, as make -j (default: one per core; trees under 2,000 C files are planned in one)' }),
     )
     .command(
@@ -63,7 +64,8 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
         y
           .positional('logs', { type: 'string', array: true, describe: 'Log files; - (or none) reads standard input' })
           .option('dir', { type: 'string', requiresArg: true, describe: 'The instrumented folder: also give each line as it was before instrumenting' })
-          .option('json', { type: 'boolean', default: false, describe: 'Print the sites as JSON' }),
+          .option('json', { type: 'boolean', default: false, describe: 'Print the sites as JSON' })
+          .option('sarif', { type: 'string', requiresArg: true, describe: 'Also write the overlaps as SARIF 2.1.0 to this file, for code-scanning tools' }),
     )
     .demandCommand(1, 'Say which command: instrument, revert or report.')
     .recommendCommands()
@@ -83,7 +85,8 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
     if (a._[0] === 'report') {
       const logs = (a.logs ?? []).map(String);
       if (logs.length === 0 && process.stdin.isTTY) throw new UsageError('report reads a log: give a file, or pipe one in (dmesg | memcpy-debug report)');
-      return await runReport({ logs, dir: a.dir, json: a.json ?? false, stdin: readStdin }, ctx);
+      if (a.sarif === '') throw new UsageError('--sarif needs a file name');
+      return await runReport({ logs, dir: a.dir, json: a.json ?? false, sarifFile: a.sarif, stdin: readStdin }, ctx);
     }
     checkOutputFlags(a);
     // A folder whose name starts with '-' comes after --.
@@ -97,11 +100,12 @@ export async function main(argv: readonly string[], ctx: Context): Promise<ExitC
     }
     if ((a.exclude ?? []).some((e) => String(e) === '')) throw new UsageError('--exclude needs a glob (e.g. --exclude tests)');
     if (a._[0] === 'instrument') {
+      if (a.sarif === '') throw new UsageError('--sarif needs a file name');
       const jobs = a.jobs === undefined ? undefined : Number(a.jobs);
       if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new UsageError(`--jobs needs a whole number of threads, 1 or more (not ${JSON.stringify(a.jobs)})`);
       return await runInstrument({ jobs,
         dir: a.dir, excludes: (a.exclude ?? []).map(String), makefile: a.makefile, module: a.module, targetName: a['target-name'],
-        target: a.target as Target | undefined, kernelTree: a['kernel-tree'], onOverlap: a['on-overlap'] as OnOverlap | undefined, samePointer: a['same-pointer'] as SamePointer | undefined, ...outputOptions(a),
+        target: a.target as Target | undefined, kernelTree: a['kernel-tree'], onOverlap: a['on-overlap'] as OnOverlap | undefined, samePointer: a['same-pointer'] as SamePointer | undefined, ...outputOptions(a), sarifFile: a.sarif,
       }, ctx);
     }
     return await runRevert({ dir: a.dir, force: a.force ?? false, ...outputOptions(a) }, ctx);
@@ -139,6 +143,7 @@ interface Args extends OutputArgs {
   target?: string;
   'on-overlap'?: string;
   'same-pointer'?: string;
+  sarif?: string;
   force?: boolean;
 }
 
@@ -190,7 +195,7 @@ function normalizeArgv(argv: readonly string[]): string[] {
 }
 
 const OPTION_NAMES = ['dry-run', 'stat', 'output', 'exit-code', 'color', 'json', 'json-file', 'exclude', 'module', 'target-name', 'makefile', 'no-makefile', 'kernel-tree', 'no-kernel-tree',
-  'target', 'on-overlap', 'same-pointer', 'jobs', 'force', 'dir', 'help', 'version'];
+  'target', 'on-overlap', 'same-pointer', 'jobs', 'force', 'dir', 'sarif', 'help', 'version'];
 
 /** yargs' messages in our words, with a "did you mean" for a misspelt option. */
 function explain(msg: string, argv: readonly string[]): string {

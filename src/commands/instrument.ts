@@ -19,6 +19,7 @@ import { findKernelTree, kernelTreeOf, type KernelTree } from '../io/kernel-tree
 import { underLock } from '../io/lock.js';
 import { readManifest, stateDirAt } from '../io/manifest-store.js';
 import { otherBuilders, projectTop } from '../io/other-builders.js';
+import { instrumentSarif } from '../render/sarif.js';
 import type { FileOutcome } from '../core/instrument-file.js';
 import { Planner } from '../io/planner.js';
 import { scanTree } from '../io/scan.js';
@@ -228,7 +229,9 @@ async function planAndCommit(where: Where, o: InstrumentOptions, ctx: Context, s
   progress.done();
 
   const done = { ...report, seconds: (now() - started) / 1000 };
-  await writeOutputs(ctx, o.dryRun, renderChange(o, done, changes, patches, instrumentSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env)));
+  const outputs = renderChange(o, done, changes, patches, instrumentSummary, patchPrefix(ctx.cwd, root), painter(o.color, ctx.stdout, ctx.env));
+  const sarif = o.sarifFile === undefined ? [] : [{ name: o.sarifFile, data: Buffer.from(instrumentSarif(done, root, await toolVersion())) }];
+  await writeOutputs(ctx, o.dryRun, { ...outputs, files: [...outputs.files, ...sarif] });
   return o.exitCode && changes.length > 0 ? ExitCode.CHANGES : ExitCode.OK;
 }
 

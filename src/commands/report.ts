@@ -9,12 +9,17 @@ import { ExitCode, ToolError, type ExitCodeValue } from '../core/errors.js';
 import { readManifest } from '../io/manifest-store.js';
 import { overlapTable, type MappedSite } from '../render/overlap-table.js';
 import { existingDir } from '../io/files.js';
+import { checkOutputFiles, writeOutputs } from '../io/output.js';
+import { toolVersion } from '../io/assets.js';
+import { overlapSarif } from '../render/sarif.js';
 
 export interface ReportOptions {
   readonly logs: readonly string[];
   /** The instrumented folder: its manifest maps each line back to the original file. */
   readonly dir?: string;
   readonly json: boolean;
+  /** Also write the overlaps as SARIF 2.1.0 to this file. */
+  readonly sarifFile?: string;
   /** Standard input, read when a LOG is - (or none is given). */
   readonly stdin: () => Promise<Buffer>;
 }
@@ -34,23 +39,37 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
   }
   const summary = summarizeOverlaps(texts.map(parseOverlapLog));
   let sites: MappedSite[] = [...summary.sites];
+  let base: string | null = null;
+  // Where each site is in the folder (with --dir): its manifest entry's path, and its original line.
+  const located = new Map<MappedSite, { path: string; line: number }>();
   if (o.dir !== undefined) {
     const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
+    await checkOutputFiles({ sarifFile: o.sarifFile }, ctx, root, o.dir);
     const manifest = await readManifest(root);
     if (!manifest) {
       // Reverted (revert removes the manifest) or never instrumented: the lines stay as logged.
       ctx.stderr.write(`memcpy-debug report: ${o.dir} is not instrumented now (no manifest: a revert removes it), so the lines are shown as logged, `
         + 'in the instrumented files: where memcpy-debug added an include above a call, the original line is one less\n');
     } else {
+      base = root;
       const entries = manifest.files.filter((f): f is ModifyEntry => f.kind === 'modify');
       sites = sites.map((s) => {
         const e = entryForLoggedPath(s.file, entries);
-        return { ...s, originalLine: e ? originalLine(s.line, e.regions) : s.line };
+        const mapped: MappedSite = { ...s, originalLine: e ? originalLine(s.line, e.regions) : s.line };
+        if (e) located.set(mapped, { path: e.path, line: mapped.originalLine ?? s.line });
+        return mapped;
       });
     }
   }
   const result = { ...summary, sites };
-  if (o.json) ctx.stdout.write(JSON.stringify({ command: 'report', logs: sources, ...result }, null, 2) + '\n');
-  else ctx.stdout.write(overlapTable(result, sources));
+  const files = o.sarifFile === undefined ? [] : [{
+    name: o.sarifFile,
+    data: Buffer.from(overlapSarif(sites.map((s) => ({ site: s, inBase: located.has(s), ...(located.get(s) ?? { path: s.file, line: s.line }) })), base, await toolVersion())),
+  }];
+  await writeOutputs(ctx, false, {
+    files,
+    stdout: [Buffer.from(o.json ? JSON.stringify({ command: 'report', logs: sources, ...result }, null, 2) + '\n' : overlapTable(result, sources))],
+    stderr: '',
+  });
   return ExitCode.OK;
 }

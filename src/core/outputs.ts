@@ -12,6 +12,8 @@ export interface OutputOptions {
   readonly json: boolean;
   /** The summary as JSON in this file (the text summary still goes to stderr). */
   readonly jsonFile?: string;
+  /** instrument: the sites left alone, as SARIF 2.1.0, in this file. */
+  readonly sarifFile?: string;
   /** A diffstat instead of the patch. */
   readonly stat: boolean;
   /** Write the patch to this file. */

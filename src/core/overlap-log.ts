@@ -197,6 +197,7 @@ function stackAfter(lines: readonly string[], from: number, func: string): { cal
   let i = from;
   // User space: the backtrace follows at once.
   if (i < lines.length && USER_FRAME.test(messageOf(lines[i]))) {
+    let skipStartup = false;
     for (let k = 0; i < lines.length; i++, k++) {
       const f = USER_FRAME.exec(messageOf(lines[i]));
       if (!f) break;
@@ -208,6 +209,9 @@ function stackAfter(lines: readonly string[], from: number, func: string): { cal
       // inlined into its caller: a second frame named otherwise is the caller (main, often). The
       // C library's start-up comes last.
       if (k === 0 || (k === 1 && (!named || name === func))) continue;
+      // The C library's start-up: what follows (_start, often unnamed) is no caller.
+      if (/^__libc_start/.test(name)) { skipStartup = true; continue; }
+      if (skipStartup) continue;
       if (MACHINERY.test(name) || /^libc\.so/.test(basename(f[1]))) continue;
       out.push(name);
     }

@@ -1,4 +1,4 @@
-// Writing what render/output.ts made: the files --output and --json-file name, then stdout and
+// Writing what render/output.ts made: the files --output, --json-file and --sarif name, then stdout and
 // stderr; and the check, before any work, that those files may be written.
 import { lstat, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -42,8 +42,8 @@ const WRITE_ERRORS: Record<string, { exit: typeof ExitCode.USAGE | typeof ExitCo
  * file there is fine, and so is one this option wrote before (a patch, or a JSON summary, by
  * its content); anything outside the tree too. Checked before any work.
  */
-export async function checkOutputFiles(o: OutputOptions, ctx: Context, root: string, shown: string): Promise<void> {
-  for (const file of [o.output, o.jsonFile]) if (file !== undefined) await checkOutputFile(ctx, root, shown, file);
+export async function checkOutputFiles(o: Pick<OutputOptions, 'output' | 'jsonFile' | 'sarifFile'>, ctx: Context, root: string, shown: string): Promise<void> {
+  for (const file of [o.output, o.jsonFile, o.sarifFile]) if (file !== undefined) await checkOutputFile(ctx, root, shown, file);
 }
 
 /** `shown`: the tree as the user named it (the folder, or "the kernel tree" around it). */
@@ -69,9 +69,9 @@ async function checkOutputFile(ctx: Context, root: string, shown: string, file: 
   if (!st.isFile() || !isOurOutput(readBytesOrNull(target))) throw refuse(`is a file of ${shown}: writing there would overwrite it`);
 }
 
-/** True if `bytes` are what --output or --json-file wrote: a patch (or nothing), or a JSON summary. */
+/** True if `bytes` are what --output, --json-file or --sarif wrote: a patch (or nothing), a JSON summary, a SARIF log. */
 function isOurOutput(bytes: Buffer | null): boolean {
   if (bytes === null) return false;
   const head = bytes.subarray(0, 64).toString('latin1');
-  return bytes.length === 0 || head.startsWith('diff --git ') || /^\{\n {2}"command": "(instrument|revert)"/.test(head);
+  return bytes.length === 0 || head.startsWith('diff --git ') || /^\{\n {2}"command": "(instrument|revert)"/.test(head) || head.startsWith('{\n  "$schema": "https://json.schemastore.org/sarif-2.1.0.json"');
 }
