@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Instruments user-space projects from Debian's source packages as a new user would, following
+# what memcpy-debug itself says to do next: instrument a folder, run its "build" and "test"
+# commands (from --json-file), read the overlaps with report, revert, and check the tree is back
+# byte for byte. One line per project on stdout (tab-separated), the logs in the work folder.
+#
+#   scripts/user-space-sweep.sh WORK PKG:FOLDER[:debian] ...
+#
+# FOLDER is the folder to instrument, in the source tree. Without :debian the tree's debian/
+# folder is removed first, so the project is seen as its upstream release (its own configure,
+# CMake or make); with it, the next steps are Debian's build (whose build dependencies this
+# script installs, as the next steps say). Needs apt-get source (deb-src entries) and root.
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+tool="node $here/dist/bundle/memcpy-debug.js"
+work=$1
+shift
+mkdir -p "$work"
+cd "$work" || exit 1
+printf 'project\tsites\tfiles\tbuild\ttests\toverlaps\treverted\tseconds\n'
+for spec in "$@"; do
+  IFS=: read -r pkg folder mode <<<"$spec"
+  start=$(date +%s)
+  mkdir -p "src/$pkg"
+  if ! ls -d "src/$pkg"/*/ >/dev/null 2>&1; then
+    (cd "src/$pkg" && { apt-get source -qq "$pkg" >/dev/null 2>&1 || for v in $(apt-cache showsrc "$pkg" | sed -n "s/^Version: /$pkg=/p"); do apt-get source -qq "$v" >/dev/null 2>&1 && break; done; })
+  fi
+  tree=$(ls -d "src/$pkg"/*/ 2>/dev/null | head -1)
+  [ -n "$tree" ] || { printf '%s\tcannot fetch\n' "$pkg"; continue; }
+  name=$(basename "$tree")
+  rm -rf "pristine-$name" "$name"
+  cp -a "$tree" "pristine-$name"
+  [ "$mode" = debian ] || rm -rf "pristine-$name/debian"
+  cp -a "pristine-$name" "$name"
+  [ "$mode" = debian ] && { apt-get build-dep -y -qq "./$name" >"$name.build-dep.log" 2>&1 || true; }
+  if ! $tool instrument "$name/$folder" --json-file "$name.instrument.json" >"$name.instrument.log" 2>&1; then
+    printf '%s\tinstrument failed (see %s.instrument.log)\n' "$name" "$name"
+    continue
+  fi
+  sites=$(node -e 'const j=require(process.argv[1]);console.log(j.renamed)' "$PWD/$name.instrument.json")
+  files=$(node -e 'const j=require(process.argv[1]);console.log(j.files.length)' "$PWD/$name.instrument.json")
+  build=$(node -e 'const j=require(process.argv[1]);console.log(j.next.build.replace(/\): Debian.*$/, ")").replace(/; or the project.*$/, ""))' "$PWD/$name.instrument.json")
+  check=$(node -e 'const j=require(process.argv[1]);console.log(j.next.test ?? "")' "$PWD/$name.instrument.json")
+  rm -f "$PWD/$name.overlaps.log"
+  if bash -c "$build" >"$name.build.log" 2>&1; then b=ok; else b=FAILED; fi
+  t=none
+  if [ -n "$check" ] && [ "$b" = ok ]; then
+    if MEMCPY_DEBUG_LOG=$PWD/$name.overlaps.log bash -c "$check" >"$name.test.log" 2>&1; then t=passed; else t=FAILED; fi
+  fi
+  overlaps=0
+  [ -f "$name.overlaps.log" ] && overlaps=$(grep -c '^memcpy overlap detected' "$name.overlaps.log")
+  [ "$overlaps" -gt 0 ] && $tool report "$name.overlaps.log" --dir "$name/$folder" >"$name.report.txt" 2>&1
+  # Revert, then every file of the release compared: the build's own output (only in the
+  # built tree) is not ours to judge.
+  $tool revert "$name/$folder" >"$name.revert.log" 2>&1
+  diff -r -q "pristine-$name" "$name" 2>&1 | grep -v "^Only in $name" >"$name.diff"
+  if [ -s "$name.diff" ]; then r="$(grep -c . "$name.diff") files differ"; else r=identical; fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$sites" "$files" "$b" "$t" "$overlaps" "$r" "$(( $(date +%s) - start ))"
+done
