@@ -17,7 +17,7 @@ work=$1
 shift
 mkdir -p "$work"
 cd "$work" || exit 1
-printf 'project\tsites\tfiles\tbuild\ttests\toverlaps\treverted\tseconds\n'
+printf 'project\tsites\tfiles\tbuild\tchecked objects\ttests\toverlaps\treverted\tseconds\n'
 for spec in "$@"; do
   IFS=: read -r pkg folder mode <<<"$spec"
   start=$(date +%s)
@@ -43,6 +43,8 @@ for spec in "$@"; do
   check=$(node -e 'const j=require(process.argv[1]);console.log(j.next.test ?? "")' "$PWD/$name.instrument.json")
   rm -f "$PWD/$name.overlaps.log"
   if bash -c "$build" >"$name.build.log" 2>&1; then b=ok; else b=FAILED; fi
+  # The objects the build made with the check in them (the report function is in each).
+  objects=$(find "$name" -name '*.o' -newer "$name.instrument.json" -print0 2>/dev/null | xargs -0 -r nm -A 2>/dev/null | grep -c ' memcpy_debug_report')
   t=none
   if [ -n "$check" ] && [ "$b" = ok ]; then
     if MEMCPY_DEBUG_LOG=$PWD/$name.overlaps.log bash -c "$check" >"$name.test.log" 2>&1; then t=passed; else t=FAILED; fi
@@ -55,5 +57,5 @@ for spec in "$@"; do
   $tool revert "$name/$folder" >"$name.revert.log" 2>&1
   diff -r -q "pristine-$name" "$name" 2>&1 | grep -v "^Only in $name" >"$name.diff"
   if [ -s "$name.diff" ]; then r="$(grep -c . "$name.diff") files differ"; else r=identical; fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$sites" "$files" "$b" "$t" "$overlaps" "$r" "$(( $(date +%s) - start ))"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$sites" "$files" "$b" "$objects" "$t" "$overlaps" "$r" "$(( $(date +%s) - start ))"
 done

@@ -5,6 +5,7 @@
 // Real gcc, real make; the projects are small ones built here in the shapes of those that fell
 // short (libarchive, lua, jq, nginx, zstd).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -135,6 +136,32 @@ describe('report: counts held back by the rate limit read as lower bounds; the c
       assert.match(out, expected, out);
       assert.equal(/at least/.test(out), mode === 'warn-once', out);
     }
+  });
+});
+
+describe('the user-space runtime at run time', () => {
+  test('MEMCPY_DEBUG_MODE sets what an overlap does without a rebuild; a log that cannot be opened is said on stderr', { skip: missing('gcc') }, async () => {
+    const app = join(tmp, 'app');
+    await files(app, { 'p.c': '#include <string.h>\nchar b[64];\nint main(void) { int k; for (k = 0; k < 3; k++) memcpy(b + 1, b, 8); return 0; }\n' });
+    assert.equal((await runCliHere(['instrument', 'app'], { cwd: tmp })).status, 0);
+    sh(app, 'gcc -O2 -o p p.c');
+    const runWith = (env: Record<string, string>) => {
+      const r = spawnSync('./p', [], { cwd: app, env: { ...process.env, ...env } });
+      return { status: r.status, signal: r.signal, stderr: r.stderr.toString() };
+    };
+    const detected = (t: string) => t.match(/^memcpy overlap detected: .* at p\.c:4 in main$/gm)?.length ?? 0;
+    assert.equal(detected(runWith({}).stderr), 3);
+    assert.equal(runWith({ MEMCPY_DEBUG_MODE: 'off' }).stderr, '');
+    assert.equal(detected(runWith({ MEMCPY_DEBUG_MODE: 'warn-once' }).stderr), 1);
+    const aborted = runWith({ MEMCPY_DEBUG_MODE: 'abort' });
+    assert.equal(aborted.signal, 'SIGABRT');
+    assert.equal(detected(aborted.stderr), 1);
+    const bogus = runWith({ MEMCPY_DEBUG_MODE: 'loud' });
+    assert.match(bogus.stderr, /^memcpy_debug: MEMCPY_DEBUG_MODE=loud is not one of off, warn, warn-once, memmove, abort: warn it is$/m);
+    assert.equal(detected(bogus.stderr), 3);
+    const noLog = runWith({ MEMCPY_DEBUG_LOG: join(tmp, 'missing', 'x.log') });
+    assert.equal(noLog.stderr.match(/^memcpy_debug: cannot open MEMCPY_DEBUG_LOG=.*missing\/x\.log \(No such file or directory\): the reports go to stderr$/gm)?.length, 1);
+    assert.equal(detected(noLog.stderr), 3);
   });
 });
 

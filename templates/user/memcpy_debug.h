@@ -17,13 +17,17 @@
 #ifndef MEMCPY_DEBUG_H
 #define MEMCPY_DEBUG_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* What an overlap does; override with e.g. -DMEMCPY_DEBUG_ON_OVERLAP=MEMCPY_DEBUG_ABORT. */
+/*
+ * What an overlap does; override with e.g. -DMEMCPY_DEBUG_ON_OVERLAP=MEMCPY_DEBUG_ABORT at build
+ * time, or with MEMCPY_DEBUG_MODE=off|warn|warn-once|memmove|abort in the environment at run time.
+ */
 #define MEMCPY_DEBUG_WARN	0	/* report, then memcpy(): the bug happens as it would */
 #define MEMCPY_DEBUG_WARN_ONCE	1	/* the same, the first overlap of each call site only */
 #define MEMCPY_DEBUG_MEMMOVE	2	/* report, then copy as memmove(): the data stays right */
@@ -115,11 +119,11 @@ static MEMCPY_DEBUG_COLD unsigned long memcpy_debug_count(const char *file, int 
  * The nth overlap of a call site: -1 when it is not reported, else how many overlaps there went
  * unreported since the last report.
  */
-static MEMCPY_DEBUG_MAYBE_INLINE long memcpy_debug_unreported(unsigned long nth)
+static MEMCPY_DEBUG_MAYBE_INLINE long memcpy_debug_unreported(unsigned long nth, int mode)
 {
 	unsigned long p = nth;
 
-	if (MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_WARN_ONCE)
+	if (mode == MEMCPY_DEBUG_WARN_ONCE)
 		return nth == 1 ? 0 : -1;
 	if (nth <= MEMCPY_DEBUG_BURST)
 		return 0;
@@ -130,17 +134,64 @@ static MEMCPY_DEBUG_MAYBE_INLINE long memcpy_debug_unreported(unsigned long nth)
 	return (long)(nth - 1 - (nth / 10 > MEMCPY_DEBUG_BURST ? nth / 10 : MEMCPY_DEBUG_BURST));
 }
 
-static MEMCPY_DEBUG_COLD void memcpy_debug_report(uintptr_t dst, uintptr_t src, size_t size,
-						  const char *file, int line, const char *func)
+/*
+ * What an overlap does: $MEMCPY_DEBUG_MODE (off, warn, warn-once, memmove, abort) when set,
+ * else MEMCPY_DEBUG_ON_OVERLAP; -1 for off. Read at the first overlap, once per object.
+ */
+static MEMCPY_DEBUG_COLD int memcpy_debug_mode(void)
 {
-	unsigned long nth = memcpy_debug_count(file, line);
-	long skipped = memcpy_debug_unreported(nth);
-	unsigned long distance = (unsigned long)(dst >= src ? dst - src : src - dst);
-	const char *log = getenv("MEMCPY_DEBUG_LOG");
-	FILE *to = log != NULL && log[0] != '\0' ? fopen(log, "a") : NULL;
-	FILE *out = to != NULL ? to : stderr;
+	static const char *const names[] = { "warn", "warn-once", "memmove", "abort" };
+	static int mode = -2;
+	const char *env;
+	int i;
 
+	if (mode != -2)
+		return mode;
+	mode = MEMCPY_DEBUG_ON_OVERLAP;
+	env = getenv("MEMCPY_DEBUG_MODE");
+	if (env == NULL || env[0] == '\0')
+		return mode;
+	if (strcmp(env, "off") == 0)
+		return mode = -1;
+	for (i = 0; i < 4; i++)
+		if (strcmp(env, names[i]) == 0)
+			return mode = i;
+	fprintf(stderr, "memcpy_debug: MEMCPY_DEBUG_MODE=%s is not one of off, warn, warn-once, memmove, abort: %s it is\n",
+		env, names[mode]);
+	return mode;
+}
+
+/* Reports an overlap as its mode says; returns 1 when the copy is to be done as memmove(). */
+static MEMCPY_DEBUG_COLD int memcpy_debug_report(uintptr_t dst, uintptr_t src, size_t size,
+						 const char *file, int line, const char *func)
+{
+	int mode = memcpy_debug_mode();
+	unsigned long nth;
+	long skipped;
+	unsigned long distance = (unsigned long)(dst >= src ? dst - src : src - dst);
+	const char *log;
+	FILE *to = NULL;
+	FILE *out = stderr;
+
+	if (mode < 0)
+		return 0;
+	nth = memcpy_debug_count(file, line);
+	skipped = memcpy_debug_unreported(nth, mode);
 	if (skipped >= 0) {
+		log = getenv("MEMCPY_DEBUG_LOG");
+		if (log != NULL && log[0] != '\0') {
+			static int told;
+
+			to = fopen(log, "a");
+			if (to != NULL)
+				out = to;
+			else if (!told) {
+				/* Said once, on stderr: a report must not vanish where nobody looks. */
+				told = 1;
+				fprintf(stderr, "memcpy_debug: cannot open MEMCPY_DEBUG_LOG=%s (%s): the reports go to stderr\n",
+					log, strerror(errno));
+			}
+		}
 		if (skipped > 0)
 			fprintf(out, "memcpy overlap suppressed: %ld at %s:%d in %s since the last report; %lu overlaps there so far\n",
 				skipped, file, line, func, nth);
@@ -158,16 +209,17 @@ static MEMCPY_DEBUG_COLD void memcpy_debug_report(uintptr_t dst, uintptr_t src, 
 		}
 #endif
 		/* After the last report before the rate limit holds them back: the counts are lower bounds. */
-		if (MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_WARN_ONCE ? nth == 1 : nth == MEMCPY_DEBUG_BURST)
+		if (mode == MEMCPY_DEBUG_WARN_ONCE ? nth == 1 : nth == MEMCPY_DEBUG_BURST)
 			fprintf(out, "memcpy overlap reports held back: from now on %s at %s:%d in %s\n",
-				MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_WARN_ONCE ? "none (warn-once)" : "only the 100th, 1000th, ...",
+				mode == MEMCPY_DEBUG_WARN_ONCE ? "none (warn-once)" : "only the 100th, 1000th, ...",
 				file, line, func);
 		fflush(out);
+		if (to != NULL)
+			fclose(to);
+		if (mode == MEMCPY_DEBUG_ABORT)
+			abort();
 	}
-	if (to != NULL)
-		fclose(to);
-	if (skipped >= 0 && MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_ABORT)
-		abort();
+	return mode == MEMCPY_DEBUG_MEMMOVE;
 }
 
 /*
@@ -180,10 +232,8 @@ static MEMCPY_DEBUG_INLINE int memcpy_debug_check(const void *dst, const void *s
 	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
 	int overlap = size != 0 && (d == s ? MEMCPY_DEBUG_SAME_POINTER : (d < s ? s - d : d - s) < size);
 
-	if (MEMCPY_DEBUG_LIKELY_NOT(overlap)) {
-		memcpy_debug_report(d, s, size, file, line, func);
-		return MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_MEMMOVE;
-	}
+	if (MEMCPY_DEBUG_LIKELY_NOT(overlap))
+		return memcpy_debug_report(d, s, size, file, line, func);
 	return 0;
 }
 
