@@ -12,11 +12,13 @@
 # script installs, as the next steps say). Needs apt-get source (deb-src entries) and root.
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-tool="node $here/dist/bundle/memcpy-debug.js"
 work=$1
 shift
 mkdir -p "$work"
 cd "$work" || exit 1
+# A copy of the tool: a rebuild during the sweep does not change it.
+rm -rf tool && mkdir -p tool/dist && cp -r "$here/dist/bundle" tool/dist/ && cp -r "$here/templates" "$here/package.json" tool/
+tool="node $PWD/tool/dist/bundle/memcpy-debug.js"
 printf 'project\tsites\tfiles\tbuild\tchecked objects\ttests\toverlaps\treverted\tseconds\n'
 for spec in "$@"; do
   IFS=: read -r pkg folder mode <<<"$spec"
