@@ -213,6 +213,41 @@ test('--json names the function of a site inside an extern "C" block, after a ma
   assert.deepEqual(sites.map((s) => [s.line, s.function]), [[9, 'MEM_read16'], [13, 'MEM_write16']]);
 });
 
+describe('__builtin_memcpy: an alias checked in user space, every other one said', () => {
+  const DEPS = '#include <string.h>\n#if defined(__GNUC__) && __GNUC__ >= 4\n# define ZSTD_memcpy(d,s,l) __builtin_memcpy((d),(s),(l))\n'
+    + '# define ZSTD_memmove(d,s,l) __builtin_memmove((d),(s),(l))\n#else\n# define ZSTD_memcpy(d,s,l) memcpy((d),(s),(l))\n#endif\n';
+  test('zstd\'s ZSTD_memcpy under GCC: renamed, so its copies are checked; a __builtin_memcpy call in code is left and listed', { skip: missing('gcc') }, async () => {
+    const app = join(tmp, 'app');
+    await files(app, {
+      'zstd_deps.h': DEPS,
+      'z.c': '#include "zstd_deps.h"\nchar b[64];\nint main(void)\n{\n\tZSTD_memcpy(b + 1, b, 8);\n\t__builtin_memcpy(b, b + 32, 4);\n\treturn 0;\n}\n',
+    });
+    const r = await runCliHere(['instrument', 'app', '--json'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout.toString()) as { sitesByKind: Record<string, number>; sites: { file: string; line: number; kind: string; renamed: boolean; reason?: string }[] };
+    assert.deepEqual(j.sitesByKind, { 'builtin-alias': 1, 'macro-call': 1, builtin: 1 });
+    const deps = await readFile(join(app, 'zstd_deps.h'), 'latin1');
+    assert.match(deps, /# define ZSTD_memcpy\(d,s,l\) memcpy_debug\(\(d\),\(s\),\(l\)\)\n# define ZSTD_memmove\(d,s,l\) __builtin_memmove/);
+    assert.match(deps, /^#include "memcpy_debug\.h"$/m);
+    assert.deepEqual(j.sites.filter((s) => s.kind === 'builtin').map((s) => [s.file, s.line, s.renamed, s.reason]), [['z.c', 6, false, '__builtin_memcpy, the compiler\'s own copy: not checked']]);
+    sh(app, 'gcc -O2 -o z z.c && ./z 2> log');
+    assert.match(await readFile(join(app, 'log'), 'latin1'), /^memcpy overlap detected: .* size=8 delta=1 at z\.c:5 in main$/m);
+    assert.equal((await runCliHere(['revert', 'app'], { cwd: tmp })).status, 0);
+    assert.equal(await readFile(join(app, 'zstd_deps.h'), 'latin1'), DEPS);
+  });
+
+  test('in kernel code (lib/zstd\'s zstd_deps.h) the alias is left alone and said, with file:line', async () => {
+    await files(join(tmp, 'k'), {
+      'zstd_deps.h': '#include <linux/string.h>\n#include <linux/slab.h>\n#define ZSTD_memcpy(d,s,n) __builtin_memcpy((d),(s),(n))\n',
+      'a.c': '#include <linux/slab.h>\n#include "zstd_deps.h"\nvoid f(char *p) { memcpy(p, p + 1, 2); }\n',
+    });
+    const r = await runCliHere(['instrument', 'k', '--target', 'kernel', '--dry-run', '--output', '/dev/null'], { cwd: tmp });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /left alone: .*1 __builtin_memcpy, not checked/);
+    assert.match(r.stderr, /^\s+zstd_deps\.h:3: __builtin_memcpy, the compiler's own copy: not checked$/m);
+  });
+});
+
 describe('the debugging flow: a memcpy added after instrument, instrumented, taken out again', () => {
   test('instrument again renames the new call; taking it out, then revert, gives the tree back byte for byte (exit 0, no conflict)', async () => {
     const app = join(tmp, 'app');

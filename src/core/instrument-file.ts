@@ -106,7 +106,11 @@ export interface InstrumentOptions {
 
 export function instrumentFile(path: string, text: string, parser: CParser | null, options: InstrumentOptions = {}): InstrumentedFile {
   const { kernelTree = false, bytes, hashes = true, from = 0 } = options;
-  const plan = planCFile(text, parser, includeOf(path, kernelTree), from);
+  // A __builtin_memcpy alias is renamed in user-space code alone (by its includes).
+  const plan = planCFile(text, parser, includeOf(path, kernelTree), from, (layout) => {
+    const i = includeSignals(text, layout);
+    return i.libc && !i.kernel;
+  });
   const counts: Partial<Record<SiteKind, number>> = {};
   const notes: SiteNote[] = [];
   const lines = new Lines(text);

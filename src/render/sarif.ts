@@ -30,6 +30,7 @@ const LEFT_ALONE: Partial<Record<LeaveKind, Rule>> = {
   redefinition: { id: 'MCD003', name: 'MemcpyRedefined', text: 'the file defines, undefines or tests the memcpy macro: its memcpy sites are left alone', level: 'note' },
   noinstr: { id: 'MCD004', name: 'MemcpyInNoinstr', text: 'a call in a noinstr function (or one that opts out of KASAN/KMSAN): it must not call out, so it is not checked', level: 'note' },
   unclassified: { id: 'MCD005', name: 'MemcpyUnclassified', text: 'a memcpy site that could not be classified with certainty: left alone, not checked', level: 'warning' },
+  builtin: { id: 'MCD007', name: 'BuiltinMemcpy', text: '__builtin_memcpy, the compiler\'s own copy: not checked (in user space, a macro that only passes its arguments to it is checked instead)', level: 'warning' },
 };
 const LEFT_OUT: Rule = { id: 'MCD006', name: 'MemcpyLeftOut', text: 'a call in code the kernel builds without instrumentation (its Makefile says so) or in user-space code of the tree: not checked', level: 'note' };
 const OVERLAP: Rule = { id: 'MCD100', name: 'MemcpyOverlap', text: 'memcpy called with overlapping source and destination: the result is undefined (use memmove, or fix the offsets)', level: 'error' };
@@ -79,7 +80,7 @@ function log(version: string, results: Result[], base: string | null): Log {
 function ruleOf(s: SiteRecord): Rule | null {
   if (s.renamed) return null;
   if (s.reason?.startsWith('left out: ')) return LEFT_OUT;
-  return LEFT_ALONE[s.kind as Exclude<SiteKind, 'call' | 'macro-call' | 'unparsed-call' | 'alias'>] ?? null;
+  return LEFT_ALONE[s.kind as Exclude<SiteKind, 'call' | 'macro-call' | 'unparsed-call' | 'alias' | 'builtin-alias'>] ?? null;
 }
 
 /**

@@ -14,6 +14,7 @@ const RENAME_WORDS: Partial<Record<SiteKind, readonly [string, string]>> = {
   'macro-call': ['in a macro body', 'in macro bodies'],
   'unparsed-call': ['in code the parser could not follow, by tokens', 'in code the parser could not follow, by tokens'],
   alias: ['alias (#define x memcpy)', 'aliases (#define x memcpy)'],
+  'builtin-alias': ['alias of __builtin_memcpy (#define x(d, s, n) __builtin_memcpy(d, s, n))', 'aliases of __builtin_memcpy (#define x(d, s, n) __builtin_memcpy(d, s, n))'],
 };
 
 export function instrumentSummary(r: InstrumentReport, quote: (dir: string) => string): string {
@@ -100,6 +101,7 @@ const SHORT: Record<LeaveKind, readonly [string, string]> = {
   value: ['used as a value', 'used as values'],
   noinstr: ['in a noinstr function', 'in noinstr functions'],
   unclassified: ['unclassified', 'unclassified'],
+  builtin: ['__builtin_memcpy, not checked', '__builtin_memcpy, not checked'],
 };
 
 const STATUS_WORDS: Record<RevertStatus, string> = {

@@ -6,7 +6,7 @@ import { isIdentCharAt, skipTrivia, skipTriviaBack, tokenize, wordBefore, type T
 import { spanAt } from '../sorted.js';
 
 /** Renamed: a call in code, in a macro body, in unparsed code, or an alias `#define x memcpy`. */
-export type RenameKind = 'call' | 'macro-call' | 'unparsed-call' | 'alias';
+export type RenameKind = 'call' | 'macro-call' | 'unparsed-call' | 'alias' | 'builtin-alias';
 /** Left alone. The first three are noise; the others are reported with file:line. */
 export type LeaveKind =
   | 'comment'
@@ -17,7 +17,8 @@ export type LeaveKind =
   | 'bypass'
   | 'value'
   | 'noinstr'
-  | 'unclassified';
+  | 'unclassified'
+  | 'builtin';
 export type SiteKind = RenameKind | LeaveKind;
 
 export interface Site {
@@ -37,6 +38,7 @@ export const LEAVE_DESCRIPTIONS: Record<LeaveKind, string> = {
   value: 'used as a value, not called: this copy stays unchecked',
   noinstr: 'in a noinstr function (or one that opts out of KASAN/KMSAN): it must not call out',
   unclassified: 'could not be classified with certainty: left alone',
+  builtin: '__builtin_memcpy, the compiler\'s own copy: not checked',
 };
 
 /** Words before a name that still make `name(` a call, not a declaration. */

@@ -7,6 +7,7 @@ import { locateSites } from './locate-sites.js';
 import { holderOf } from './enclosing.js';
 import type { CParser } from './parse-c.js';
 import { DEBUG_NAME } from '../runtime.js';
+import { BUILTIN, builtinSites } from './builtin-sites.js';
 
 
 export interface CFilePlan {
@@ -28,7 +29,7 @@ export interface CFilePlan {
  * (`"../memcpy_debug.h"` one folder down), or TREE_HEADER. `from`: where memcpy first appears,
  * when known (the text before it is not searched again).
  */
-export function planCFile(text: string, parser: CParser | null, header: string, from = 0): CFilePlan {
+export function planCFile(text: string, parser: CParser | null, header: string, from = 0, userSpace: (layout: Layout) => boolean = () => false): CFilePlan {
   const layout = layoutOf(text);
   const sites: Site[] = [];
   const holders: (string | null)[] = [];
@@ -43,6 +44,20 @@ export function planCFile(text: string, parser: CParser | null, header: string, 
     sites.push(s);
     holders.push(holder.name);
     if (s.rename) edits.push({ start: s.start, end: s.start + 'memcpy'.length, text: DEBUG_NAME, reason: s.kind });
+  }
+  if (text.includes(BUILTIN, from)) {
+    const found = builtinSites(text, layout, userSpace(layout));
+    for (const s of found) {
+      sites.push(s);
+      holders.push(holderOf(text, layout, s.start).name);
+      if (s.rename) edits.push({ start: s.start, end: s.start + BUILTIN.length, text: DEBUG_NAME, reason: s.kind });
+    }
+    // In the order of the text, as the renames' edits.
+    const order = sites.map((s, i) => i).sort((a, b) => sites[a].start - sites[b].start);
+    const [sorted, held] = [order.map((i) => sites[i]), order.map((i) => holders[i])];
+    sites.splice(0, sites.length, ...sorted);
+    holders.splice(0, holders.length, ...held);
+    edits.sort((a, b) => a.start - b.start);
   }
   const includeAdded = edits.length > 0 && !includesHeader(text, layout);
   if (includeAdded) {
