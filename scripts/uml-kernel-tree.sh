@@ -62,6 +62,7 @@ cat >"$root/init" <<'INIT'
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
 mount -t btrfs /dev/ubda /mnt || { echo "workload: mount failed"; poweroff -f; }
 mkdir /mnt/d
 for i in $(seq 1 1000); do echo "file $i" > /mnt/d/f$i; done
@@ -72,7 +73,14 @@ sync
 echo "workload: $(ls /mnt/d | wc -l) entries left"
 umount /mnt && echo "workload: unmounted cleanly"
 echo "workload: $(dmesg | grep -c 'memcpy overlap detected') overlap reports during the workload"
+q=/sys/kernel/debug/memcpy_debug
+if [ -f $q/control ]; then
+  # Run-time control: the module's first site is switched off before it ever runs.
+  echo 'func mcdtest_shift_up mode off' > $q/control
+  cat $q/control > /control.txt
+fi
 [ -f /mod/mcdtest.ko ] && insmod /mod/mcdtest.ko
+[ -f $q/sites ] && cat $q/sites > /sites.txt
 poweroff -f
 INIT
 chmod +x "$root/init"
@@ -82,7 +90,7 @@ build_and_boot() { # $1: on|off
   rm -rf "$build"
   mkdir -p "$build"
   make -s -C "$src" ARCH=um O="$build" defconfig >/dev/null
-  "$src/scripts/config" --file "$build/.config" -e MODULES -e MODULE_UNLOAD -e HOSTFS -e DEVTMPFS -e DEVTMPFS_MOUNT -e BTRFS_FS -e BLK_DEV_UBD
+  "$src/scripts/config" --file "$build/.config" -e MODULES -e MODULE_UNLOAD -e HOSTFS -e DEVTMPFS -e DEVTMPFS_MOUNT -e BTRFS_FS -e BLK_DEV_UBD -e DEBUG_FS
   if [ "$mode" = on ]; then "$src/scripts/config" --file "$build/.config" -e MEMCPY_DEBUG; else "$src/scripts/config" --file "$build/.config" -d MEMCPY_DEBUG; fi
   make -s -C "$src" ARCH=um O="$build" olddefconfig >/dev/null
   grep -q "^CONFIG_MEMCPY_DEBUG=y" "$build/.config" && echo "tree: $mode: CONFIG_MEMCPY_DEBUG=y" || echo "tree: $mode: CONFIG_MEMCPY_DEBUG is not set"
@@ -102,6 +110,12 @@ build_and_boot() { # $1: on|off
   grep -m1 'memcpy overlap detected' "$log" || true
   grep -m1 'WARNING: CPU' "$log" || true
   if btrfs check "$img" >"$work/btrfs-$mode.check.log" 2>&1; then echo "tree: $mode: btrfs check: clean"; else echo "tree: $mode: btrfs check: errors"; fi
+  if [ -f "$root/sites.txt" ]; then
+    echo "tree: $mode: debugfs sites: $(wc -l <"$root/sites.txt") call sites ran, $(awk '$5 > 0' "$root/sites.txt" | wc -l) overlapped; the module's:"
+    grep mcdtest "$root/sites.txt" || true
+    cp "$root/sites.txt" "$work/sites-$mode.txt"
+    rm -f "$root/sites.txt" "$root/control.txt"
+  fi
   $bin report "$log" --dir "$src" || true
 }
 

@@ -165,6 +165,34 @@ describe('memcpy-debug report on real kernel logs', () => {
   });
 });
 
+describe('report: the site table of a kernel tree (debugfs memcpy_debug/sites)', () => {
+  test('read beside the log: exact counts where the log\'s were lower bounds, how many sites ran, in which modes', async () => {
+    const tmp = await tempDir();
+    try {
+      const table = [
+        'mcdtest_warn/main.c:24 mcdtest_shift_down 100 100 warn',
+        'mcdtest_warn/main.c:19 mcdtest_shift_up 1 0 off',
+        'mcdtest_warn/main.c:29 mcdtest_self 1 1 warn',
+        'fs/btrfs/ctree.c:120 btrfs_bin_search 5000 0 warn',
+        '',
+      ].join('\n');
+      await writeFile(join(tmp, 'sites'), table);
+      const r = runCli(['report', join(LOGS, 'uml-warn.console.log'), 'sites'], { cwd: tmp });
+      assert.equal(r.status, 0, r.stderr);
+      const out = r.stdout.toString();
+      // The table counted all 100 at shift_down: no longer a lower bound.
+      assert.match(out, /^memcpy-debug report: 3 call sites, 102 overlaps \(13 reported\) in 2 logs$/m);
+      assert.match(out, /^\s+100\s+11\s+16\s+-8\s+mcdtest_warn\/main\.c:24/m);
+      assert.match(out, /^site table: 4 call sites ran, 2 with overlaps; modes: warn 3, off 1$/m);
+      const alone = runCli(['report', 'sites'], { cwd: tmp });
+      assert.match(alone.stdout.toString(), /^site table: 4 call sites ran, 2 with overlaps; modes: warn 3, off 1$/m);
+      assert.match(alone.stdout.toString(), /^\s+100\s+0\s+\?\s+\?\s+mcdtest_warn\/main\.c:24\s+mcdtest_shift_down$/m);
+    } finally {
+      await removeTree(tmp);
+    }
+  });
+});
+
 describe('report: the pieces', () => {
   test('the prefixes loggers put before a message', () => {
     const msg = 'memcpy overlap detected: x';

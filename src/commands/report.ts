@@ -12,6 +12,7 @@ import { existingDir } from '../io/files.js';
 import { checkOutputFiles, writeOutputs } from '../io/output.js';
 import { toolVersion } from '../io/assets.js';
 import { overlapSarif } from '../render/sarif.js';
+import { DEBUG_NAME } from '../core/runtime.js';
 
 export interface ReportOptions {
   readonly logs: readonly string[];
@@ -40,6 +41,8 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
   const summary = summarizeOverlaps(texts.map(parseOverlapLog));
   let sites: MappedSite[] = [...summary.sites];
   let base: string | null = null;
+  // With --dir: how many call sites instrument renamed, for the site table's coverage.
+  let instrumented: number | undefined;
   // Where each site is in the folder (with --dir): its manifest entry's path, and its original line.
   const located = new Map<MappedSite, { path: string; line: number }>();
   if (o.dir !== undefined) {
@@ -53,6 +56,7 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
     } else {
       base = root;
       const entries = manifest.files.filter((f): f is ModifyEntry => f.kind === 'modify');
+      instrumented = entries.reduce((n, e) => n + e.edits.filter((x) => x[2] === DEBUG_NAME).length, 0);
       sites = sites.map((s) => {
         const e = entryForLoggedPath(s.file, entries);
         const mapped: MappedSite = { ...s, originalLine: e ? originalLine(s.line, e.regions) : s.line };
@@ -68,7 +72,7 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
   }];
   await writeOutputs(ctx, false, {
     files,
-    stdout: [Buffer.from(o.json ? JSON.stringify({ command: 'report', logs: sources, ...result }, null, 2) + '\n' : overlapTable(result, sources))],
+    stdout: [Buffer.from(o.json ? JSON.stringify({ command: 'report', logs: sources, ...result }, null, 2) + '\n' : overlapTable(result, sources, instrumented))],
     stderr: '',
   });
   return ExitCode.OK;

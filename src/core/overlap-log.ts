@@ -24,8 +24,9 @@ export interface SiteSummary {
   readonly reports: number;
   /** True when more overlaps may have gone uncounted: the rate limit held reports back. */
   readonly atLeast: boolean;
-  readonly size: { readonly min: number; readonly max: number };
-  readonly delta: { readonly min: number; readonly max: number };
+  /** The ranges of the reports' sizes and deltas; null for a site known only from a site table. */
+  readonly size: { readonly min: number; readonly max: number } | null;
+  readonly delta: { readonly min: number; readonly max: number } | null;
   /** The distinct caller chains, most frequent first. */
   readonly callers: readonly { readonly chain: readonly string[]; readonly count: number }[];
 }
@@ -37,6 +38,34 @@ export interface LogSummary {
   /** True when a site's count is a lower bound, and so the total. */
   readonly atLeast: boolean;
   readonly sites: readonly SiteSummary[];
+  /** From a site table (debugfs memcpy_debug/sites), when one was read: the sites that ran. */
+  readonly table: TableSummary | null;
+}
+
+/** One line of a site table: `file:line function calls overlaps mode`. */
+export interface SiteRow {
+  readonly file: string;
+  readonly line: number;
+  readonly func: string;
+  readonly calls: number;
+  readonly overlaps: number;
+  readonly mode: string;
+}
+
+export interface TableSummary {
+  /** Call sites in the table: those that ran at least once. */
+  readonly ran: number;
+  readonly overlapped: number;
+  /** How many sites are in each mode. */
+  readonly modes: Readonly<Record<string, number>>;
+}
+
+const SITE_ROW = /^(\S+):(\d+) (\S+) (\d+) (\d+) (off|warn|warn-once|memmove|bug|abort)$/;
+
+/** A line of a site table, or null. */
+export function parseSiteRow(line: string): SiteRow | null {
+  const m = SITE_ROW.exec(line.endsWith('\r') ? line.slice(0, -1) : line);
+  return m ? { file: m[1], line: Number(m[2]), func: m[3], calls: Number(m[4]), overlaps: Number(m[5]), mode: m[6] } : null;
 }
 
 const DETECTED_MARK = 'memcpy overlap detected: ';
@@ -160,12 +189,18 @@ const MACHINERY = /^(memcpy_debug|__memcpy_debug|__warn|warn_slowpath|report_bug
 const STACK_END = /^(?:\s*<\/TASK>|---\[ end trace|\s*<\/IRQ>|\s*$)/;
 
 /** The reports and the counts held back in one log text. */
-export function parseOverlapLog(text: string): { reports: OverlapReport[]; suppressed: Map<string, number>; held: Set<string>; lines: number } {
+export function parseOverlapLog(text: string): { reports: OverlapReport[]; suppressed: Map<string, number>; held: Set<string>; rows: SiteRow[]; lines: number } {
   const lines = text.split('\n');
   const reports: OverlapReport[] = [];
   const suppressed = new Map<string, number>();
   const held = new Set<string>();
+  const rows: SiteRow[] = [];
   for (let i = 0; i < lines.length; i++) {
+    const row = parseSiteRow(lines[i]);
+    if (row) {
+      rows.push(row);
+      continue;
+    }
     const msg = messageOf(lines[i]);
     const h = parseHeld(msg);
     if (h) {
@@ -184,7 +219,7 @@ export function parseOverlapLog(text: string): { reports: OverlapReport[]; suppr
     reports.push({ ...m, callers });
     i = next - 1;
   }
-  return { reports, suppressed, held, lines: lines.length - (text.endsWith('\n') ? 1 : 0) };
+  return { reports, suppressed, held, rows, lines: lines.length - (text.endsWith('\n') ? 1 : 0) };
 }
 
 /**
@@ -250,7 +285,7 @@ function basename(p: string): string {
 
 /** One record per call site, most overlaps first. */
 export function summarizeOverlaps(logs: readonly ReturnType<typeof parseOverlapLog>[], depth = 3): LogSummary {
-  interface Acc { file: string; line: number; func: string; reports: number; extra: number; held: boolean; sizes: number[]; deltas: number[]; chains: Map<string, number> }
+  interface Acc { file: string; line: number; func: string; reports: number; extra: number; held: boolean; exact?: boolean; sizes: number[]; deltas: number[]; chains: Map<string, number> }
   const sites = new Map<string, Acc>();
   const get = (file: string, line: number, func: string): Acc => {
     const key = `${file}:${line}`;
@@ -280,11 +315,22 @@ export function summarizeOverlaps(logs: readonly ReturnType<typeof parseOverlapL
       if (a) a.held = true;
     }
   }
+  // A site table counts every overlap, held back or not: its count is exact, as of when it was read.
+  const table = new Map<string, SiteRow>();
+  for (const log of logs) for (const r of log.rows) table.set(`${r.file}:${r.line}`, r);
+  for (const [key, r] of table) {
+    if (r.overlaps === 0) continue;
+    const a = sites.get(key) ?? (sites.set(key, { file: r.file, line: r.line, func: r.func, reports: 0, extra: 0, held: false, sizes: [], deltas: [], chains: new Map() }), sites.get(key)!);
+    if (r.overlaps >= a.reports + a.extra) {
+      a.extra = r.overlaps - a.reports;
+      a.exact = true;
+    }
+  }
   const out: SiteSummary[] = [...sites.values()].map((a) => ({
     file: a.file, line: a.line, func: a.func,
-    overlaps: a.reports + a.extra, reports: a.reports, atLeast: a.held || a.extra > 0,
-    size: { min: Math.min(...a.sizes), max: Math.max(...a.sizes) },
-    delta: { min: Math.min(...a.deltas), max: Math.max(...a.deltas) },
+    overlaps: a.reports + a.extra, reports: a.reports, atLeast: !a.exact && (a.held || a.extra > 0),
+    size: a.sizes.length > 0 ? { min: Math.min(...a.sizes), max: Math.max(...a.sizes) } : null,
+    delta: a.deltas.length > 0 ? { min: Math.min(...a.deltas), max: Math.max(...a.deltas) } : null,
     callers: [...a.chains].sort((x, y) => y[1] - x[1]).map(([c, count]) => ({ chain: c === '' ? [] : c.split('\u0000'), count })),
   }));
   out.sort((x, y) => y.overlaps - x.overlaps || y.reports - x.reports || (x.file < y.file ? -1 : x.file > y.file ? 1 : x.line - y.line));
@@ -294,6 +340,11 @@ export function summarizeOverlaps(logs: readonly ReturnType<typeof parseOverlapL
     overlaps: out.reduce((n, s) => n + s.overlaps, 0),
     atLeast: out.some((s) => s.atLeast),
     sites: out,
+    table: table.size === 0 ? null : {
+      ran: table.size,
+      overlapped: [...table.values()].filter((r) => r.overlaps > 0).length,
+      modes: [...table.values()].reduce<Record<string, number>>((m, r) => ({ ...m, [r.mode]: (m[r.mode] ?? 0) + 1 }), {}),
+    },
   };
 }
 

@@ -90,7 +90,7 @@ export function fillTemplate(t: string, p: RuntimeParams): string {
       ` * they define ${OUTSIDE_KERNEL_PROPER.join(', ')}), memcpy_debug() is plain memcpy().\n`
     : ' * Build with -DMEMCPY_DEBUG_DISABLE to turn every memcpy_debug() back into plain memcpy().\n';
   const sw = tree
-    ? `\n#if !defined(CONFIG_MEMCPY_DEBUG) || ${OUTSIDE_KERNEL_PROPER.map((m) => `defined(${m})`).join(' || ')}\n#ifndef MEMCPY_DEBUG_DISABLE\n#define MEMCPY_DEBUG_DISABLE\n#endif\n#endif\n`
+    ? `\n#if !defined(CONFIG_MEMCPY_DEBUG) || ${OUTSIDE_KERNEL_PROPER.map((m) => `defined(${m})`).join(' || ')}\n#ifndef MEMCPY_DEBUG_DISABLE\n#define MEMCPY_DEBUG_DISABLE\n#endif\n#else\n#define MEMCPY_DEBUG_SITE_TABLE\n#endif\n`
     : '';
   const early = tree
     ? '\n/*\n * Some of the headers below include headers that call memcpy_debug() themselves (<linux/string.h>).\n' +

@@ -7,11 +7,19 @@ export interface MappedSite extends SiteSummary {
   readonly originalLine?: number | null;
 }
 
-const range = (r: { min: number; max: number }) => (r.min === r.max ? String(r.min) : `${r.min}..${r.max}`);
+const range = (r: { min: number; max: number } | null) => (r === null ? '?' : r.min === r.max ? String(r.min) : `${r.min}..${r.max}`);
 
-export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: readonly MappedSite[] }, sources: readonly string[]): string {
+/** The site table's line: how many sites ran (of how many instrumented, with --dir), in which modes. */
+function tableLine(t: NonNullable<LogSummary['table']>, instrumented: number | undefined): string {
+  const of = instrumented !== undefined && instrumented > 0 ? ` of the ${instrumented} instrumented (${(100 * t.ran / instrumented).toFixed(1)}%)` : '';
+  const modes = Object.entries(t.modes).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ');
+  return `site table: ${t.ran} call site${t.ran === 1 ? '' : 's'} ran${of}, ${t.overlapped} with overlaps; modes: ${modes}`;
+}
+
+export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: readonly MappedSite[] }, sources: readonly string[], instrumented?: number): string {
   const from = sources.length === 1 ? sources[0] : `${sources.length} logs`;
-  if (s.sites.length === 0) return escapeControls(`memcpy-debug report: no memcpy overlap reports in ${from} (${s.lines} line${s.lines === 1 ? '' : 's'} read)`) + '\n';
+  const table = s.table ? `${tableLine(s.table, instrumented)}\n` : '';
+  if (s.sites.length === 0) return escapeControls(`memcpy-debug report: no memcpy overlap reports in ${from} (${s.lines} line${s.lines === 1 ? '' : 's'} read)\n${table}`);
   const out: string[] = [];
   const n = s.sites.length;
   out.push(`memcpy-debug report: ${n} call site${n === 1 ? '' : 's'}, ${s.atLeast ? 'at least ' : ''}${s.overlaps} overlap${s.overlaps === 1 ? '' : 's'} (${s.reports} reported) in ${from}`);
@@ -29,6 +37,7 @@ export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: re
   const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   out.push(fmt(header));
   for (const r of rows) out.push(fmt(r));
+  if (s.table) out.push(tableLine(s.table, instrumented));
   if (s.atLeast) out.push('>=: at least this many; the runtime reports a site\'s first overlaps (10 by default), then only the 100th, 1000th, ... (or, with warn-once, the first alone), so later ones went uncounted.');
   out.push('delta is dst - src: > 0, the destination starts above the source; < 0, below it; 0, the same pointer.');
   if (mapped) out.push('original: the line in the file as it was before memcpy-debug instrument.');

@@ -121,7 +121,7 @@ export interface OverlapLocation {
 export function overlapSarif(sites: readonly OverlapLocation[], base: string | null, version: string): string {
   const sorted = [...sites].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
   const nth = ordinals(sorted, (s) => `${s.path}\u0000${s.site.func}`);
-  const range = (r: { min: number; max: number }) => (r.min === r.max ? String(r.min) : `${r.min} to ${r.max}`);
+  const range = (r: { min: number; max: number } | null) => (r === null ? 'unknown' : r.min === r.max ? String(r.min) : `${r.min} to ${r.max}`);
   const results: Result[] = sorted.map((x, i) => {
     const s = x.site;
     const callers = s.callers[0]?.chain ?? [];
