@@ -165,6 +165,28 @@ describe('the user-space runtime at run time', () => {
   });
 });
 
+describe('the user-space site table ($MEMCPY_DEBUG_SITES)', () => {
+  test('written at exit by the process that ran the sites (not again by a forked child); report gives coverage and exact counts', { skip: missing('gcc') }, async () => {
+    const app = join(tmp, 'app');
+    await files(app, {
+      'p.c': '#include <string.h>\n#include <unistd.h>\n#include <sys/wait.h>\nchar b[64];\nstatic void up(void)\n{\n\tmemcpy(b + 1, b, 8);\n}\n'
+        + 'static void apart(void)\n{\n\tmemcpy(b, b + 16, 8);\n}\nstatic void never(void)\n{\n\tmemcpy(b, b + 32, 8);\n}\n'
+        + 'int main(int argc, char **argv)\n{\n\tint k;\n\tfor (k = 0; k < 25; k++)\n\t\tup();\n\tapart();\n\tif (argc > 5)\n\t\tnever();\n'
+        + '\tif (fork() == 0)\n\t\treturn 0;\n\twait(NULL);\n\t(void)argv;\n\treturn 0;\n}\n',
+    });
+    assert.equal((await runCliHere(['instrument', 'app'], { cwd: tmp })).status, 0);
+    sh(app, 'gcc -O2 -o p p.c && MEMCPY_DEBUG_SITES=$PWD/sites MEMCPY_DEBUG_LOG=$PWD/log ./p');
+    const table = (await readFile(join(app, 'sites'), 'latin1')).split('\n').filter((l) => l !== '').sort();
+    assert.deepEqual(table, ['p.c:12 apart 1 0 warn', 'p.c:8 up 25 25 warn']);
+    const r = await runCliHere(['report', 'log', 'sites', '--dir', '.'], { cwd: app });
+    assert.equal(r.status, 0, r.stderr);
+    const out = r.stdout.toString();
+    // The log reported 10 of the 25 and held the rest back; the table counted them all.
+    assert.match(out, /^memcpy-debug report: 1 call site, 25 overlaps \(10 reported\) in 2 logs$/m);
+    assert.match(out, /^site table: 2 call sites ran of the 3 instrumented \(66\.7%\), 1 with overlaps; modes: warn 2$/m);
+  });
+});
+
 describe('the runtime header and the compiler', () => {
   test('-Wrestrict stays at the call site: memcpy_debug(p, p, n) warns at its own line, as memcpy(p, p, n) did; a constant overlap at -O2 names the call line', { skip: missing('gcc') }, async () => {
     const app = join(tmp, 'app');

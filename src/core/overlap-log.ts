@@ -316,9 +316,17 @@ export function summarizeOverlaps(logs: readonly ReturnType<typeof parseOverlapL
     }
   }
   // A site table counts every overlap, held back or not: its count is exact, as of when it was read.
+  // The same site in several tables (each process of a test suite appends its own) is summed.
   const table = new Map<string, SiteRow>();
-  for (const log of logs) for (const r of log.rows) table.set(`${r.file}:${r.line}`, r);
-  for (const [key, r] of table) {
+  for (const log of logs) {
+    for (const r of log.rows) {
+      const key = `${r.file}:${r.line}\u0000${r.func}`;
+      const had = table.get(key);
+      table.set(key, had ? { ...r, calls: had.calls + r.calls, overlaps: had.overlaps + r.overlaps } : r);
+    }
+  }
+  for (const r of table.values()) {
+    const key = `${r.file}:${r.line}`;
     if (r.overlaps === 0) continue;
     const a = sites.get(key) ?? (sites.set(key, { file: r.file, line: r.line, func: r.func, reports: 0, extra: 0, held: false, sizes: [], deltas: [], chains: new Map() }), sites.get(key)!);
     if (r.overlaps >= a.reports + a.extra) {

@@ -162,8 +162,71 @@ static MEMCPY_DEBUG_COLD int memcpy_debug_mode(void)
 }
 
 /* Reports an overlap as its mode says; returns 1 when the copy is to be done as memmove(). */
+/*
+ * A call site's own record (GCC and Clang): linked into this object's table at its first call,
+ * counting its calls and overlaps. With $MEMCPY_DEBUG_SITES set, the table is appended to that
+ * file at exit, one line per site that ran: file:line function calls overlaps mode (the
+ * kernel's debugfs memcpy_debug/sites, for user space). The calls are counted without a lock:
+ * under threads, about right.
+ */
+struct memcpy_debug_site {
+	const char *file;
+	const char *func;
+	int line;
+	int linked;
+	unsigned long calls;
+	unsigned long overlaps;
+	struct memcpy_debug_site *next;
+};
+
+#if defined(__GNUC__)
+#include <unistd.h>
+
+static struct memcpy_debug_site *memcpy_debug_ran;
+static long memcpy_debug_pid;
+
+static MEMCPY_DEBUG_COLD void memcpy_debug_write_sites(void)
+{
+	static const char *const names[] = { "warn", "warn-once", "memmove", "abort" };
+	const char *path = getenv("MEMCPY_DEBUG_SITES");
+	int mode = memcpy_debug_mode();
+	struct memcpy_debug_site *s;
+	FILE *to;
+
+	/* A child forked without exec leaves the table to the process that made it. */
+	if (path == NULL || path[0] == '\0' || (long)getpid() != memcpy_debug_pid)
+		return;
+	to = fopen(path, "a");
+	if (to == NULL) {
+		fprintf(stderr, "memcpy_debug: cannot open MEMCPY_DEBUG_SITES=%s (%s): no site table\n", path, strerror(errno));
+		return;
+	}
+	for (s = memcpy_debug_ran; s != NULL; s = s->next)
+		fprintf(to, "%s:%d %s %lu %lu %s\n", s->file, s->line, s->func, s->calls, s->overlaps, mode < 0 ? "off" : names[mode]);
+	fclose(to);
+}
+
+static MEMCPY_DEBUG_COLD void memcpy_debug_link(struct memcpy_debug_site *site)
+{
+	static int registered;
+	struct memcpy_debug_site *head;
+
+	if (__sync_lock_test_and_set(&site->linked, 1))
+		return;
+	do {
+		head = memcpy_debug_ran;
+		site->next = head;
+	} while (!__sync_bool_compare_and_swap(&memcpy_debug_ran, head, site));
+	if (!__sync_lock_test_and_set(&registered, 1)) {
+		memcpy_debug_pid = (long)getpid();
+		atexit(memcpy_debug_write_sites);
+	}
+}
+#endif
+
 static MEMCPY_DEBUG_COLD int memcpy_debug_report(uintptr_t dst, uintptr_t src, size_t size,
-						 const char *file, int line, const char *func)
+						 const char *file, int line, const char *func,
+						 struct memcpy_debug_site *site)
 {
 	int mode = memcpy_debug_mode();
 	unsigned long nth;
@@ -175,7 +238,12 @@ static MEMCPY_DEBUG_COLD int memcpy_debug_report(uintptr_t dst, uintptr_t src, s
 
 	if (mode < 0)
 		return 0;
+#if defined(__GNUC__)
+	nth = site != NULL ? __sync_add_and_fetch(&site->overlaps, 1) : memcpy_debug_count(file, line);
+#else
 	nth = memcpy_debug_count(file, line);
+	(void)site;
+#endif
 	skipped = memcpy_debug_unreported(nth, mode);
 	if (skipped >= 0) {
 		log = getenv("MEMCPY_DEBUG_LOG");
@@ -227,13 +295,14 @@ static MEMCPY_DEBUG_COLD int memcpy_debug_report(uintptr_t dst, uintptr_t src, s
  * Always inlined, so that the report's caller is the call site's function.
  */
 static MEMCPY_DEBUG_INLINE int memcpy_debug_check(const void *dst, const void *src, size_t size,
-					const char *file, int line, const char *func)
+					const char *file, int line, const char *func,
+					struct memcpy_debug_site *site)
 {
 	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
 	int overlap = size != 0 && (d == s ? MEMCPY_DEBUG_SAME_POINTER : (d < s ? s - d : d - s) < size);
 
 	if (MEMCPY_DEBUG_LIKELY_NOT(overlap))
-		return memcpy_debug_report(d, s, size, file, line, func);
+		return memcpy_debug_report(d, s, size, file, line, func, site);
 	return 0;
 }
 
@@ -261,14 +330,18 @@ extern int memcpy_debug_aliases(void *__restrict dst, const void *__restrict src
 	const void *memcpy_debug_s = (s); \
 	size_t memcpy_debug_n = (n); \
 	(void)sizeof(memcpy_debug_aliases((d), (s))); \
-	memcpy_debug_check(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n, __FILE__, __LINE__, MEMCPY_DEBUG_FUNC) \
+	static struct memcpy_debug_site memcpy_debug_site = { __FILE__, MEMCPY_DEBUG_FUNC, __LINE__, 0, 0, 0, 0 }; \
+	if (MEMCPY_DEBUG_LIKELY_NOT(!memcpy_debug_site.linked)) \
+		memcpy_debug_link(&memcpy_debug_site); \
+	memcpy_debug_site.calls++; \
+	memcpy_debug_check(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n, __FILE__, __LINE__, MEMCPY_DEBUG_FUNC, &memcpy_debug_site) \
 		? memmove(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n) \
 		: memcpy(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n); }))
 #else
 static MEMCPY_DEBUG_INLINE void *memcpy_debug_at(void *dst, const void *src, size_t size,
 					const char *file, int line, const char *func)
 {
-	return memcpy_debug_check(dst, src, size, file, line, func) ? memmove(dst, src, size) : memcpy(dst, src, size);
+	return memcpy_debug_check(dst, src, size, file, line, func, NULL) ? memmove(dst, src, size) : memcpy(dst, src, size);
 }
 #define memcpy_debug(d, s, n) memcpy_debug_at((d), (s), (n), __FILE__, __LINE__, MEMCPY_DEBUG_FUNC)
 #endif
