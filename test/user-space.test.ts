@@ -206,13 +206,13 @@ describe('the runtime header and the compiler', () => {
     assert.match(after, /^k\.c:7:\d+: note: in expansion of macro .memcpy_debug.$/m);
   });
 
-  test('clean under C89, GNU89, C99, C11, C17 and C++98, 11, 17 with -Wall -Wextra -pedantic -Werror, calls and a function pointer', { skip: missing('gcc') }, async () => {
+  test('clean under C89, GNU89, C99, C11, C17 (also -Wdeclaration-after-statement) and C++98, 11, 17 with -Wall -Wextra -pedantic -Werror, calls and a function pointer', { skip: missing('gcc') }, async () => {
     const app = join(tmp, 'app');
     await files(app, { 'u.c': '#include <string.h>\nchar a[64], b[64];\nvoid *(*fp)(void *, const void *, size_t) = memcpy;\nint main(void) { char *q = a; memcpy(q++, b, 4); return q == a + 1 ? 0 : 1; }\n' });
     assert.equal((await runCliHere(['instrument', 'app'], { cwd: tmp })).status, 0);
     const failures: string[] = [];
     for (const std of ['c89', 'gnu89', 'c99', 'c11', 'c17']) {
-      const r = run('gcc', [`-std=${std}`, '-O2', '-Wall', '-Wextra', '-pedantic', '-Werror', '-o', `u-${std}`, 'u.c'], app);
+      const r = run('gcc', [`-std=${std}`, '-O2', '-Wall', '-Wextra', '-pedantic', '-Wdeclaration-after-statement', '-Werror', '-o', `u-${std}`, 'u.c'], app);
       if (r.status !== 0) failures.push(`${std}: ${r.output}`);
       else if (run(`./u-${std}`, [], app).status !== 0) failures.push(`${std}: the program failed (an argument evaluated twice?)`);
     }

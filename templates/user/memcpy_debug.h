@@ -322,20 +322,26 @@ static MEMCPY_DEBUG_INLINE int memcpy_debug_check(const void *dst, const void *s
  * 2" on memcpy_debug(p, p, n) (from the declaration below, named in an operand of sizeof that
  * is never evaluated), and its "memcpy accessing N bytes at offsets A and B overlaps" at -O2,
  * whose note names the line of the call ("in expansion of macro 'memcpy_debug'"). Each argument
- * is evaluated once.
+ * is evaluated once. The declarations come before the statements (-Wdeclaration-after-statement),
+ * the site's record in a block of its own, after the sizeof: so placed, gcc's warning names the
+ * call's own line.
  */
 extern int memcpy_debug_aliases(void *__restrict dst, const void *__restrict src);
 #define memcpy_debug(d, s, n) (__extension__ ({ \
 	void *memcpy_debug_d = (d); \
 	const void *memcpy_debug_s = (s); \
 	size_t memcpy_debug_n = (n); \
+	int memcpy_debug_move; \
 	(void)sizeof(memcpy_debug_aliases((d), (s))); \
-	static struct memcpy_debug_site memcpy_debug_site = { __FILE__, MEMCPY_DEBUG_FUNC, __LINE__, 0, 0, 0, 0 }; \
-	if (MEMCPY_DEBUG_LIKELY_NOT(!memcpy_debug_site.linked)) \
-		memcpy_debug_link(&memcpy_debug_site); \
-	memcpy_debug_site.calls++; \
-	memcpy_debug_check(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n, __FILE__, __LINE__, MEMCPY_DEBUG_FUNC, &memcpy_debug_site) \
-		? memmove(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n) \
+	{ \
+		static struct memcpy_debug_site memcpy_debug_site = { __FILE__, MEMCPY_DEBUG_FUNC, __LINE__, 0, 0, 0, 0 }; \
+		if (MEMCPY_DEBUG_LIKELY_NOT(!memcpy_debug_site.linked)) \
+			memcpy_debug_link(&memcpy_debug_site); \
+		memcpy_debug_site.calls++; \
+		memcpy_debug_move = memcpy_debug_check(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n, \
+			__FILE__, __LINE__, MEMCPY_DEBUG_FUNC, &memcpy_debug_site); \
+	} \
+	memcpy_debug_move ? memmove(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n) \
 		: memcpy(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n); }))
 #else
 static MEMCPY_DEBUG_INLINE void *memcpy_debug_at(void *dst, const void *src, size_t size,
