@@ -111,7 +111,7 @@ build_and_boot() { # $1: on|off
   grep -m1 'WARNING: CPU' "$log" || true
   if btrfs check "$img" >"$work/btrfs-$mode.check.log" 2>&1; then echo "tree: $mode: btrfs check: clean"; else echo "tree: $mode: btrfs check: errors"; fi
   if [ -f "$root/sites.txt" ]; then
-    echo "tree: $mode: debugfs sites: $(wc -l <"$root/sites.txt") call sites ran, $(awk '$5 > 0' "$root/sites.txt" | wc -l) overlapped; the module's:"
+    echo "tree: $mode: debugfs sites: $(wc -l <"$root/sites.txt") call sites ran, $(awk '$4 > 0' "$root/sites.txt" | wc -l) overlapped; the module's:"
     grep mcdtest "$root/sites.txt" || true
     cp "$root/sites.txt" "$work/sites-$mode.txt"
     rm -f "$root/sites.txt" "$root/control.txt"
