@@ -66,13 +66,13 @@ export function nextSteps(f: NextStepFacts): NextSteps {
       undo,
     };
   }
-  const { build, test } = userBuild(f);
+  const { build, test, run } = userBuild(f);
   const log = 'export MEMCPY_DEBUG_LOG=$PWD/overlaps.log;';
   return {
     build,
     ...(test ? { test } : {}),
     reports: `on the program's stderr (or in the file $MEMCPY_DEBUG_LOG names): a line naming the call site, then a backtrace${after}`,
-    read: `${log} ${test ?? '<run the program or its tests>'}; memcpy-debug report overlaps.log --dir ${f.dir}`,
+    read: `${log} ${test ?? run ?? '<run the program or its tests>'}; memcpy-debug report overlaps.log --dir ${f.dir}`,
     undo,
   };
 }
@@ -82,16 +82,18 @@ export function nextSteps(f: NextStepFacts): NextSteps {
  * own makefiles may need what debian/rules passes them, as lua's need LIBTOOL); else a configured
  * tree with make, a configure script, autoreconf, CMake, meson, make; else nothing known.
  */
-function userBuild(f: NextStepFacts): { build: string; test?: string } {
+function userBuild(f: NextStepFacts): { build: string; test?: string; run?: string } {
   const p = f.project;
   if (!p) return { build: 'rebuild the program as usual: every object that calls memcpy_debug carries its own check' };
   const top = p.top;
   if (p.debianSource) {
     const own = ownBuild(p);
     const also = own && !own.build.startsWith('make ') ? `; or the project's own build: ${own.build}` : '';
+    // The build runs the tests, once: a second debian/rules build without a clean fails (lua's
+    // makes debian/libtool), so it is the read line's command, with the log exported.
     return {
-      build: `(cd ${top} && debian/rules build): Debian's build of this source tree, which runs its tests too (its build dependencies first: sudo apt-get build-dep ${p.absTop})${also}`,
-      test: `(cd ${top} && debian/rules build)`,
+      build: `Debian's build of this source tree, which runs its tests too: the read line below, after its build dependencies (sudo apt-get build-dep ${p.absTop}); debian/rules clean before another${also}`,
+      run: `(cd ${top} && debian/rules build)`,
     };
   }
   return ownBuild(p) ?? { build: 'rebuild the program as usual: every object that calls memcpy_debug carries its own check' };
