@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# KUnit over the whole kernel, instrumented: Linux 6.1 (Debian's linux-source-6.1) instrumented
+# in kernel-tree placement, then `tools/testing/kunit/kunit.py run --arch=um` with the tree's
+# all-tests config (the tests that build on user-mode Linux), the btrfs sanity tests and
+# CONFIG_MEMCPY_DEBUG=y. A memcpy overlap fails the test that runs it (kunit_fail_current_test),
+# so a test that fails here and passes on the plain tree is a report to triage. Prints the test
+# counts, the overlap reports (memcpy-debug report) and the site table's coverage; then reverts.
+#
+#   scripts/kunit-uml.sh                 # work folder .cache/kunit-uml (KUNIT_WORK to change)
+#
+# The build compiles a UML kernel with every KUnit test: 15 to 40 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+work=${KUNIT_WORK:-$repo/.cache/kunit-uml}
+bin="node $repo/dist/bundle/memcpy-debug.js"
+[ -f "$repo/dist/bundle/memcpy-debug.js" ] || (npm ci --no-audit --no-fund && npm run build) >/dev/null
+mkdir -p "$work"
+src=$work/linux
+if [ ! -f "$work/pristine/Makefile" ]; then
+  rm -rf "$work/pristine" "$work/linux-source-6.1"
+  tar -xf /usr/src/linux-source-6.1.tar.xz -C "$work"
+  mv "$work/linux-source-6.1" "$work/pristine"
+fi
+rm -rf "$src"
+cp -r "$work/pristine" "$src"
+start=$(date +%s)
+$bin instrument "$src" 2>"$work/instrument.txt" >/dev/null
+echo "kunit: instrumented in $(( $(date +%s) - start )) s: $(sed -n 2p "$work/instrument.txt")"
+
+config=$work/kunitconfig
+{
+  cat "$src/tools/testing/kunit/configs/all_tests.config"
+  printf 'CONFIG_BTRFS_FS=y\nCONFIG_BTRFS_FS_RUN_SANITY_TESTS=y\nCONFIG_DEBUG_FS=y\nCONFIG_MEMCPY_DEBUG=y\n'
+} >"$config"
+start=$(date +%s)
+(cd "$src" && python3 tools/testing/kunit/kunit.py run --arch=um --kunitconfig="$config" --build_dir="$work/build" \
+  --jobs="$(nproc)" --timeout=1800 --raw_output=all) >"$work/kunit.log" 2>&1 || true
+echo "kunit: built and ran in $(( $(date +%s) - start )) s"
+grep -m1 -o 'memcpy_debug: overlap checks on.*' "$work/kunit.log" || echo "kunit: no 'overlap checks on' line: was CONFIG_MEMCPY_DEBUG built in?"
+# KTAP: "ok N name" and "not ok N name" at every level.
+echo "kunit: $(grep -cE '^\s*ok [0-9]+ ' "$work/kunit.log" || true) ok, $(grep -cE '^\s*not ok [0-9]+ ' "$work/kunit.log" || true) not ok (suites and cases)"
+grep -E '^\s*not ok [0-9]+ ' "$work/kunit.log" | head -20 || true
+$bin report "$work/kunit.log" --dir "$src" || true
+$bin revert "$src" >/dev/null 2>"$work/revert.txt"
+echo "kunit: reverted: $(sed -n 2p "$work/revert.txt")"
