@@ -10,7 +10,9 @@ import { copyTree, FIXTURES, removeTree, run, runCli, tempDir } from '../helpers
 import { missing } from '../helpers/toolchain.js';
 
 const REPORT = /^memcpy overlap detected: dst=(0x[0-9a-f]+|\(nil\)) src=(0x[0-9a-f]+) size=(\d+) delta=(-?\d+) at (\S+):(\d+) in (\w+)$/;
-const WARNINGS = ['-Wall', '-Wextra', '-Werror', '-O2'];
+// The self-test copies a buffer onto itself on purpose (memcpy(b, b, n)): gcc's own -Wrestrict
+// warns of it, instrumented or not (the runtime keeps that warning at the call site).
+const WARNINGS = ['-Wall', '-Wextra', '-Werror', '-O2', '-Wno-restrict'];
 
 interface Expected {
   line: number;
@@ -188,7 +190,7 @@ describe('user-space runtime: modes, rate limit, same pointer', () => {
     await copyTree(join(FIXTURES, 'overlap-selftest', 'user'), dir);
     assert.equal(runCli(['instrument', 'std', '--target', 'user'], { cwd: tmp }).status, 0);
     for (const std of ['-std=c89', '-std=c99', '-std=gnu89', '-std=c11']) {
-      const cc = run('gcc', [...WARNINGS, std, '-pedantic', '-Wno-long-long', '-o', 'selftest', 'selftest.c'], dir);
+      const cc = run('gcc', [...WARNINGS, std, '-pedantic', '-o', 'selftest', 'selftest.c'], dir);
       assert.equal(cc.status, 0, `${std}: ${cc.output}`);
       const out = spawnSync('./selftest', [], { cwd: dir }).stderr.toString();
       if (std === '-std=c89') assert.equal(at(out, '?'), 13, out.slice(0, 300));
@@ -217,7 +219,7 @@ describe('user-space runtime: modes, rate limit, same pointer', () => {
     assert.equal(out.sites[1].delta.min, 31);
     assert.equal(out.sites[1].callers[0].chain[0], 'main', 'main is named with -rdynamic; the runtime and the site are skipped');
     const text = runCli(['report', 'err.log'], { cwd: r.dir });
-    assert.match(text.stdout.toString(), /^memcpy-debug report: 3 call sites, 102 overlaps \(13 reported\) in err\.log$/m);
+    assert.match(text.stdout.toString(), /^memcpy-debug report: 3 call sites, at least 102 overlaps \(13 reported\) in err\.log$/m);
     assert.match(text.stdout.toString(), /^\s+>=100\s+11\s+16\s+-8\s+selftest\.c:25\s+shift_down\b/m);
   });
 });
