@@ -283,6 +283,7 @@ static const struct file_operations control_fops = {
 	.write = control_write,
 };
 
+#ifdef CONFIG_MODULES
 /* A module's sites go with it. */
 static int memcpy_debug_module_going(struct notifier_block *nb, unsigned long state, void *data)
 {
@@ -313,6 +314,7 @@ static int memcpy_debug_module_going(struct notifier_block *nb, unsigned long st
 static struct notifier_block memcpy_debug_module_nb = {
 	.notifier_call = memcpy_debug_module_going,
 };
+#endif
 
 static int __init memcpy_debug_debugfs(void)
 {
@@ -320,7 +322,11 @@ static int __init memcpy_debug_debugfs(void)
 
 	debugfs_create_file("sites", 0444, dir, NULL, &sites_fops);
 	debugfs_create_file("control", 0644, dir, NULL, &control_fops);
+#ifdef CONFIG_MODULES
 	return register_module_notifier(&memcpy_debug_module_nb);
+#else
+	return 0;
+#endif
 }
 
 #ifndef MODULE
