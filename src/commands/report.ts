@@ -43,8 +43,6 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
   let base: string | null = null;
   // With --dir: how many call sites instrument renamed, for the site table's coverage.
   let instrumented: number | undefined;
-  // Where each site is in the folder (with --dir): its manifest entry's path, and its original line.
-  const located = new Map<MappedSite, { path: string; line: number }>();
   if (o.dir !== undefined) {
     const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
     await checkOutputFiles({ sarifFile: o.sarifFile }, ctx, root, o.dir);
@@ -59,16 +57,14 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
       instrumented = entries.reduce((n, e) => n + e.edits.filter((x) => x[2] === DEBUG_NAME).length, 0);
       sites = sites.map((s) => {
         const e = entryForLoggedPath(s.file, entries);
-        const mapped: MappedSite = { ...s, originalLine: e ? originalLine(s.line, e.regions) : s.line };
-        if (e) located.set(mapped, { path: e.path, line: mapped.originalLine ?? s.line });
-        return mapped;
+        return e ? { ...s, originalLine: originalLine(s.line, e.regions), path: e.path } : { ...s, originalLine: s.line };
       });
     }
   }
   const result = { ...summary, sites };
   const files = o.sarifFile === undefined ? [] : [{
     name: o.sarifFile,
-    data: Buffer.from(overlapSarif(sites.map((s) => ({ site: s, inBase: located.has(s), ...(located.get(s) ?? { path: s.file, line: s.line }) })), base, await toolVersion())),
+    data: Buffer.from(overlapSarif(sites, base, await toolVersion())),
   }];
   await writeOutputs(ctx, false, {
     files,

@@ -82,9 +82,11 @@ export function nextSteps(f: NextStepFacts): NextSteps {
  * own makefiles may need what debian/rules passes them, as lua's need LIBTOOL); else a configured
  * tree with make, a configure script, autoreconf, CMake, meson, make; else nothing known.
  */
+const AS_USUAL = 'rebuild the program as usual: every object that calls memcpy_debug carries its own check';
+
 function userBuild(f: NextStepFacts): { build: string; test?: string; run?: string } {
   const p = f.project;
-  if (!p) return { build: 'rebuild the program as usual: every object that calls memcpy_debug carries its own check' };
+  if (!p) return { build: AS_USUAL };
   const top = p.top;
   if (p.debianSource) {
     const own = ownBuild(p);
@@ -96,7 +98,7 @@ function userBuild(f: NextStepFacts): { build: string; test?: string; run?: stri
       run: `(cd ${top} && debian/rules build)`,
     };
   }
-  return ownBuild(p) ?? { build: 'rebuild the program as usual: every object that calls memcpy_debug carries its own check' };
+  return ownBuild(p) ?? { build: AS_USUAL };
 }
 
 /** The project's own build, from its top, when it has one we know. */

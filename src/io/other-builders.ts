@@ -31,7 +31,7 @@ async function markersAt(d: string): Promise<{ names: string[]; debian: boolean;
   const names = await readdir(d).catch(() => [] as string[]);
   return {
     names: MARKERS.filter((m) => names.includes(m)),
-    debian: names.includes('debian') && readBytesOrNull(join(d, 'debian', 'rules')) !== null,
+    debian: names.includes('debian') && (await readdir(join(d, 'debian')).catch(() => [] as string[])).includes('rules'),
     git: names.includes('.git'),
   };
 }

@@ -5,6 +5,8 @@ import type { LogSummary, SiteSummary } from '../core/overlap-log.js';
 export interface MappedSite extends SiteSummary {
   /** The line in the file before instrumenting (--dir); null for a line memcpy-debug added. */
   readonly originalLine?: number | null;
+  /** With --dir: the file's path in the instrumented folder (its manifest entry), when known. */
+  readonly path?: string;
 }
 
 const range = (r: { min: number; max: number } | null) => (r === null ? '?' : r.min === r.max ? String(r.min) : `${r.min}..${r.max}`);

@@ -8,7 +8,7 @@ import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { LeaveKind, SiteKind } from '../core/c/find-sites.js';
 import type { SiteRecord } from '../core/instrument-file.js';
 import type { InstrumentReport } from '../core/report.js';
-import type { SiteSummary } from '../core/overlap-log.js';
+import type { MappedSite } from './overlap-table.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const INFO = 'https://www.npmjs.com/package/memcpy-debug';
@@ -105,21 +105,14 @@ export function instrumentSarif(r: InstrumentReport, base: string, version: stri
   return JSON.stringify(log(version, results, base), null, 2) + '\n';
 }
 
-/** A site of report, with the path and line to show (the original file's, with --dir). */
-export interface OverlapLocation {
-  readonly site: SiteSummary;
-  readonly path: string;
-  readonly line: number;
-  /** True when `path` is relative to the base folder (--dir); else it is as logged. */
-  readonly inBase: boolean;
-}
-
 /**
  * report --sarif: one result per call site that overlapped. `base`: the folder the paths are
  * relative to (--dir), or null: the paths as logged.
  */
-export function overlapSarif(sites: readonly OverlapLocation[], base: string | null, version: string): string {
-  const sorted = [...sites].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
+export function overlapSarif(mapped: readonly MappedSite[], base: string | null, version: string): string {
+  // A site found in the folder (--dir) is at its original line, by its path there; else as logged.
+  const sites = mapped.map((s) => (s.path !== undefined ? { site: s, path: s.path, line: s.originalLine ?? s.line, inBase: true } : { site: s, path: s.file, line: s.line, inBase: false }));
+  const sorted = sites.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line));
   const nth = ordinals(sorted, (s) => `${s.path}\u0000${s.site.func}`);
   const range = (r: { min: number; max: number } | null) => (r === null ? 'unknown' : r.min === r.max ? String(r.min) : `${r.min} to ${r.max}`);
   const results: Result[] = sorted.map((x, i) => {

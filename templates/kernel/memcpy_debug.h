@@ -160,11 +160,8 @@ static inline __cold void memcpy_debug_held(unsigned long nth, int mode, const c
 
 #define __memcpy_debug_copy_in(d, s, n, overlap, mode)				\
 	((overlap) && (mode) == MEMCPY_DEBUG_MEMMOVE ? memmove(d, s, n) : memcpy(d, s, n))
-#if MEMCPY_DEBUG_ON_OVERLAP == MEMCPY_DEBUG_MEMMOVE
-#define __memcpy_debug_copy(d, s, n, overlap) ((overlap) ? memmove(d, s, n) : memcpy(d, s, n))
-#else
-#define __memcpy_debug_copy(d, s, n, overlap) memcpy(d, s, n)
-#endif
+#define __memcpy_debug_copy(d, s, n, overlap)					\
+	__memcpy_debug_copy_in(d, s, n, overlap, MEMCPY_DEBUG_ON_OVERLAP)
 
 /*
  * Each argument is evaluated once; memcpy() is then called here, at the call site, so that

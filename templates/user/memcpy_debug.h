@@ -138,9 +138,15 @@ static MEMCPY_DEBUG_MAYBE_INLINE long memcpy_debug_unreported(unsigned long nth,
  * What an overlap does: $MEMCPY_DEBUG_MODE (off, warn, warn-once, memmove, abort) when set,
  * else MEMCPY_DEBUG_ON_OVERLAP; -1 for off. Read at the first overlap, once per object.
  */
-static MEMCPY_DEBUG_COLD int memcpy_debug_mode(void)
+static MEMCPY_DEBUG_COLD const char *memcpy_debug_mode_name(int mode)
 {
 	static const char *const names[] = { "warn", "warn-once", "memmove", "abort" };
+
+	return mode < 0 ? "off" : names[mode];
+}
+
+static MEMCPY_DEBUG_COLD int memcpy_debug_mode(void)
+{
 	static int mode = -2;
 	const char *env;
 	int i;
@@ -154,10 +160,10 @@ static MEMCPY_DEBUG_COLD int memcpy_debug_mode(void)
 	if (strcmp(env, "off") == 0)
 		return mode = -1;
 	for (i = 0; i < 4; i++)
-		if (strcmp(env, names[i]) == 0)
+		if (strcmp(env, memcpy_debug_mode_name(i)) == 0)
 			return mode = i;
 	fprintf(stderr, "memcpy_debug: MEMCPY_DEBUG_MODE=%s is not one of off, warn, warn-once, memmove, abort: %s it is\n",
-		env, names[mode]);
+		env, memcpy_debug_mode_name(mode));
 	return mode;
 }
 
@@ -187,7 +193,6 @@ static long memcpy_debug_pid;
 
 static MEMCPY_DEBUG_COLD void memcpy_debug_write_sites(void)
 {
-	static const char *const names[] = { "warn", "warn-once", "memmove", "abort" };
 	const char *path = getenv("MEMCPY_DEBUG_SITES");
 	int mode = memcpy_debug_mode();
 	struct memcpy_debug_site *s;
@@ -202,7 +207,7 @@ static MEMCPY_DEBUG_COLD void memcpy_debug_write_sites(void)
 		return;
 	}
 	for (s = memcpy_debug_ran; s != NULL; s = s->next)
-		fprintf(to, "%s:%d %s %lu %lu %s\n", s->file, s->line, s->func, s->calls, s->overlaps, mode < 0 ? "off" : names[mode]);
+		fprintf(to, "%s:%d %s %lu %lu %s\n", s->file, s->line, s->func, s->calls, s->overlaps, memcpy_debug_mode_name(mode));
 	fclose(to);
 }
 

@@ -6,16 +6,15 @@
 // boot code, the arch string.h), is left alone and said, with file:line.
 import { directiveAt, inRanges, type Layout } from './layout.js';
 import type { Site } from './find-sites.js';
+import { isIdentCharAt } from './tokens.js';
 
 export const BUILTIN = '__builtin_memcpy';
-
-const isIdent = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 /** The whole-word __builtin_memcpy sites of `text` outside comments and strings, classified. */
 export function builtinSites(text: string, layout: Layout, userSpace: boolean): Site[] {
   const out: Site[] = [];
   for (let at = text.indexOf(BUILTIN); at >= 0; at = text.indexOf(BUILTIN, at + BUILTIN.length)) {
-    if ((at > 0 && isIdent(text.charCodeAt(at - 1))) || isIdent(text.charCodeAt(at + BUILTIN.length))) continue;
+    if (isIdentCharAt(text, at - 1) || isIdentCharAt(text, at + BUILTIN.length)) continue;
     if (inRanges(layout.comments, at) || inRanges(layout.literals, at)) continue;
     const d = directiveAt(layout, at);
     if (d && inDirectiveComment(text, d.start, at)) continue;
@@ -39,9 +38,8 @@ function inDirectiveComment(text: string, from: number, at: number): boolean {
 function isAliasBody(directive: string, offset: number): boolean {
   const m = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(([^()]*)\)/.exec(directive);
   if (!m || m[1] === 'memcpy' || m[1] === '__builtin_memcpy') return false;
+  if (offset < m[0].length) return false;
   const body = directive.slice(m[0].length).replace(/\\\r?\n/g, ' ');
-  const at = offset - m[0].length;
-  if (at < 0) return false;
   const before = directive.slice(m[0].length, offset).replace(/\\\r?\n/g, ' ');
   if (!/^[\s(]*$/.test(before)) return false;
   // The call runs to its closing parenthesis; nothing but closing parentheses may follow.

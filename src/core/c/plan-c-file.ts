@@ -36,28 +36,18 @@ export function planCFile(text: string, parser: CParser | null, header: string, 
   const edits: Edit[] = [];
   // One loop, not a chain of map and filter: each closure would be compiled on its own, in
   // each thread that plans.
-  for (const found of locateSites(text, layout, parser, 'memcpy', true, from)) {
+  // __builtin_memcpy, in the few files that hold it: with the memcpy sites, in the text's order.
+  const located: Iterable<Site> = text.includes(BUILTIN, from)
+    ? [...locateSites(text, layout, parser, 'memcpy', true, from), ...builtinSites(text, layout, userSpace(layout))].sort((a, b) => a.start - b.start)
+    : locateSites(text, layout, parser, 'memcpy', true, from);
+  for (const found of located) {
     const holder = holderOf(text, layout, found.start);
     // Calls in functions that must not call out stay plain memcpy.
     const s: Site = found.rename && (found.kind === 'call' || found.kind === 'unparsed-call') && holder.uninstrumented
       ? { ...found, kind: 'noinstr', rename: false } : found;
     sites.push(s);
     holders.push(holder.name);
-    if (s.rename) edits.push({ start: s.start, end: s.start + 'memcpy'.length, text: DEBUG_NAME, reason: s.kind });
-  }
-  if (text.includes(BUILTIN, from)) {
-    const found = builtinSites(text, layout, userSpace(layout));
-    for (const s of found) {
-      sites.push(s);
-      holders.push(holderOf(text, layout, s.start).name);
-      if (s.rename) edits.push({ start: s.start, end: s.start + BUILTIN.length, text: DEBUG_NAME, reason: s.kind });
-    }
-    // In the order of the text, as the renames' edits.
-    const order = sites.map((s, i) => i).sort((a, b) => sites[a].start - sites[b].start);
-    const [sorted, held] = [order.map((i) => sites[i]), order.map((i) => holders[i])];
-    sites.splice(0, sites.length, ...sorted);
-    holders.splice(0, holders.length, ...held);
-    edits.sort((a, b) => a.start - b.start);
+    if (s.rename) edits.push({ start: s.start, end: s.start + (s.kind === 'builtin-alias' ? BUILTIN : 'memcpy').length, text: DEBUG_NAME, reason: s.kind });
   }
   const includeAdded = edits.length > 0 && !includesHeader(text, layout);
   if (includeAdded) {
