@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# KUnit over the whole kernel, instrumented: Linux 6.1 (Debian's linux-source-6.1) instrumented
+# KUnit over the whole kernel, instrumented: Linux 6.1 or 6.12 (Debian's linux-source-*) instrumented
 # in kernel-tree placement, then `tools/testing/kunit/kunit.py run --arch=um` with the tree's
 # all-tests config (the tests that build on user-mode Linux), the btrfs sanity tests and
 # CONFIG_MEMCPY_DEBUG=y. A memcpy overlap fails the test that runs it (kunit_fail_current_test),
@@ -7,6 +7,7 @@
 # counts, the overlap reports (memcpy-debug report) and the site table's coverage; then reverts.
 #
 #   scripts/kunit-uml.sh                 # work folder .cache/kunit-uml (KUNIT_WORK to change)
+#   LINUX=6.12 scripts/kunit-uml.sh      # Debian's linux-source-6.12 instead of 6.1
 #
 # The build compiles a UML kernel with every KUnit test: 15 to 40 minutes on 2 cores.
 set -euo pipefail
@@ -16,11 +17,12 @@ work=${KUNIT_WORK:-$repo/.cache/kunit-uml}
 bin="node $repo/dist/bundle/memcpy-debug.js"
 [ -f "$repo/dist/bundle/memcpy-debug.js" ] || (npm ci --no-audit --no-fund && npm run build) >/dev/null
 mkdir -p "$work"
+linux=${LINUX:-6.1}
 src=$work/linux
 if [ ! -f "$work/pristine/Makefile" ]; then
-  rm -rf "$work/pristine" "$work/linux-source-6.1"
-  tar -xf /usr/src/linux-source-6.1.tar.xz -C "$work"
-  mv "$work/linux-source-6.1" "$work/pristine"
+  rm -rf "$work/pristine" "$work/linux-source-$linux"
+  tar -xf "/usr/src/linux-source-$linux.tar.xz" -C "$work"
+  mv "$work/linux-source-$linux" "$work/pristine"
 fi
 rm -rf "$src"
 cp -r "$work/pristine" "$src"
@@ -44,3 +46,5 @@ grep -E '^\s*not ok [0-9]+ ' "$work/kunit.log" | head -20 || true
 $bin report "$work/kunit.log" --dir "$src" || true
 $bin revert "$src" >/dev/null 2>"$work/revert.txt"
 echo "kunit: reverted: $(sed -n 2p "$work/revert.txt")"
+if diff -r -q "$work/pristine" "$src" >"$work/revert.diff" 2>&1; then echo "kunit: revert: identical to the unpacked tree"
+else echo "kunit: revert: $(wc -l <"$work/revert.diff") differences (see $work/revert.diff)"; fi
