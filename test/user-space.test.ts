@@ -64,9 +64,18 @@ describe('next steps: the build from the project\'s top, a command that works', 
     assert.doesNotMatch(compiled!, /doc\/man\/Makefile/);
   });
 
-  test('a configure script above a folder with no build file (nginx), configure.ac alone (jq), a CMake project above a subproject', async () => {
+  test('a configure script above a folder with no build file (nginx), a configure that makes the Makefile from Makefile.in (zlib), configure.ac alone (jq), a CMake project above a subproject', async () => {
     await files(join(tmp, 'nginx'), { configure: '#!/bin/sh\n', 'src/core/ngx_string.c': COPY_C });
     assert.equal((await nextOf('nginx/src')).next.build, '(cd nginx && ./configure && make)');
+    assert.equal((await nextOf('nginx/src')).next.test, undefined);
+    // zlib's shape: the Makefile only says to run configure, which makes it from Makefile.in.
+    await files(join(tmp, 'zlib'), {
+      configure: '#!/bin/sh\n', Makefile: 'all:\n\t-@echo "Please use ./configure first."\n',
+      'Makefile.in': 'check: test\ntest: all teststatic\n', 'inflate.c': COPY_C,
+    });
+    const zlib = await nextOf('zlib');
+    assert.equal(zlib.next.build, '(cd zlib && ./configure && make)');
+    assert.equal(zlib.next.test, 'make -C zlib check');
     await files(join(tmp, 'jq'), { 'configure.ac': 'AC_INIT([jq], [1.6])\n', 'Makefile.am': 'bin_PROGRAMS = jq\njq_SOURCES = src/jv.c\n', 'src/jv.c': COPY_C });
     const jq = await nextOf('jq/src');
     assert.equal(jq.next.build, '(cd jq && autoreconf -fi && ./configure && make)');

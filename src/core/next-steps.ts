@@ -110,7 +110,7 @@ function ownBuild(p: ProjectFacts): { build: string; test?: string } | null {
   const check = automake ? 'check' : p.testTargets[0];
   const makeTest = check ? `make -C ${top} ${check}` : undefined;
   if (make && has('config.status')) return { build: `make -C ${top} (configured already)`, ...(makeTest ? { test: makeTest } : {}) };
-  if (has('configure')) return { build: `(cd ${top} && ./configure && make)`, ...(automake ? { test: makeTest } : {}) };
+  if (has('configure')) return { build: `(cd ${top} && ./configure && make)`, ...(makeTest ? { test: makeTest } : {}) };
   if (has('configure.ac') || has('configure.in')) return { build: `(cd ${top} && autoreconf -fi && ./configure && make)`, ...(makeTest ? { test: makeTest } : {}) };
   const out = `${top}/${p.hasBuildDir ? '_build' : 'build'}`;
   if (has('CMakeLists.txt')) return { build: `cmake -S ${top} -B ${out} && cmake --build ${out}`, test: `ctest --test-dir ${out}` };

@@ -60,8 +60,10 @@ export async function projectTop(root: string, up = 4): Promise<ProjectTop> {
     }
   }
   const control = m.debian ? readBytesOrNull(join(top, 'debian', 'control'))?.toString('latin1') ?? '' : '';
+  // A configure script makes the Makefile from Makefile.in (zlib's Makefile only says to run it).
+  const fromConfigure = m.names.includes('configure') ? readBytesOrNull(join(top, 'Makefile.in'))?.toString('latin1') : undefined;
   const makefile = ['GNUmakefile', 'makefile', 'Makefile'].find((n) => m.names.includes(n));
-  const makeText = makefile ? readBytesOrNull(join(top, makefile))?.toString('latin1') ?? '' : '';
+  const makeText = fromConfigure ?? (makefile ? readBytesOrNull(join(top, makefile))?.toString('latin1') ?? '' : '');
   return {
     top,
     markers: m.names,
