@@ -195,6 +195,14 @@ describe('the user-space site table ($MEMCPY_DEBUG_SITES)', () => {
     // The log reported 10 of the 25 and held the rest back; the table counted them all.
     assert.match(out, /^memcpy-debug report: 1 call site, 25 overlaps \(10 reported\) in 2 logs$/m);
     assert.match(out, /^site table: 2 call sites ran of the 3 instrumented \(66\.7%\), 1 with overlaps; modes: warn 2$/m);
+    // The same program compiled from another folder (../p.c, as lz4's programs compile ../lib/lz4.c):
+    // the same sites, counted once, their overlaps summed; a site from outside the folder is no coverage.
+    sh(app, 'mkdir -p sub && cd sub && gcc -O2 -o p ../p.c && MEMCPY_DEBUG_SITES=$PWD/../sites MEMCPY_DEBUG_LOG=$PWD/../log ./p');
+    await writeFile(join(app, 'sites'), 'elsewhere.c:3 other 1 0 warn\n', { flag: 'a' });
+    const twice = (await runCliHere(['report', 'log', 'sites', '--dir', '.'], { cwd: app })).stdout.toString();
+    assert.match(twice, /^memcpy-debug report: 1 call site, 50 overlaps \(20 reported\) in 2 logs$/m);
+    assert.match(twice, /^\s+50\s+20\s+8\s+-?1\s+p\.c:8\s/m);
+    assert.match(twice, /^site table: 2 call sites ran of the 3 instrumented \(66\.7%\), 1 with overlaps; modes: warn 2$/m);
   });
 });
 

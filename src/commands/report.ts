@@ -2,7 +2,7 @@
 // program's stderr (- or no LOG: standard input) and prints one row per call site.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { entryForLoggedPath, originalLine, parseOverlapLog, summarizeOverlaps } from '../core/overlap-log.js';
+import { entryForLoggedPath, originalLine, parseOverlapLog, summarizeOverlaps, tableSummary, withPaths } from '../core/overlap-log.js';
 import type { ModifyEntry } from '../core/manifest.js';
 import type { Context } from '../io/context.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../core/errors.js';
@@ -38,11 +38,10 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
         'give the kernel log (dmesg > log, or the console) or the program\'s stderr; - reads standard input');
     }
   }
-  const summary = summarizeOverlaps(texts.map(parseOverlapLog));
-  let sites: MappedSite[] = [...summary.sites];
+  // With --dir: the manifest maps each logged line back to the original file, and tells how many
+  // call sites instrument renamed, for the site table's coverage.
+  let entries: ModifyEntry[] | null = null;
   let base: string | null = null;
-  // With --dir: how many call sites instrument renamed, for the site table's coverage.
-  let instrumented: number | undefined;
   if (o.dir !== undefined) {
     const root = await existingDir(resolve(ctx.cwd, o.dir), o.dir);
     await checkOutputFiles({ sarifFile: o.sarifFile }, ctx, root, o.dir);
@@ -53,15 +52,34 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
         + 'in the instrumented files: where memcpy-debug added an include above a call, the original line is one less\n');
     } else {
       base = root;
-      const entries = manifest.files.filter((f): f is ModifyEntry => f.kind === 'modify');
-      instrumented = entries.reduce((n, e) => n + e.edits.filter((x) => x[2] === DEBUG_NAME).length, 0);
-      sites = sites.map((s) => {
-        const e = entryForLoggedPath(s.file, entries);
-        return e ? { ...s, originalLine: originalLine(s.line, e.regions), path: e.path } : { ...s, originalLine: s.line };
-      });
+      entries = manifest.files.filter((f): f is ModifyEntry => f.kind === 'modify');
     }
   }
-  const result = { ...summary, sites };
+  const folder = entries;
+  const logs = texts.map(parseOverlapLog);
+  // One call site compiled by two paths (lz4.c, ../lib/lz4.c) is one site of the folder, named
+  // as it was first logged.
+  const firstName = new Map<string, string>();
+  const nameOf = (f: string) => {
+    const e = folder && entryForLoggedPath(f, folder);
+    if (!e) return f;
+    if (!firstName.has(e.path)) firstName.set(e.path, f);
+    return firstName.get(e.path)!;
+  };
+  const summary = summarizeOverlaps(folder ? logs.map((l) => withPaths(l, nameOf)) : logs);
+  let sites: MappedSite[] = [...summary.sites];
+  let table = summary.table;
+  let instrumented: number | undefined;
+  if (folder) {
+    instrumented = folder.reduce((n, e) => n + e.edits.filter((x) => x[2] === DEBUG_NAME).length, 0);
+    sites = sites.map((s) => {
+      const e = entryForLoggedPath(s.file, folder);
+      return e ? { ...s, originalLine: originalLine(s.line, e.regions), path: e.path } : { ...s, originalLine: s.line };
+    });
+    // Coverage: the folder's sites that ran, of those instrumented.
+    if (table) table = tableSummary(table.rows.filter((r) => entryForLoggedPath(r.file, folder)));
+  }
+  const result = { ...summary, sites, table };
   const files = o.sarifFile === undefined ? [] : [{
     name: o.sarifFile,
     data: Buffer.from(overlapSarif(sites, base, await toolVersion())),

@@ -58,6 +58,25 @@ export interface TableSummary {
   readonly overlapped: number;
   /** How many sites are in each mode. */
   readonly modes: Readonly<Record<string, number>>;
+  /** The table's rows, one per call site (file:line and function), summed over the tables read. */
+  readonly rows: readonly SiteRow[];
+}
+
+/** The site table's counts: one site per file:line and function, its rows summed. */
+export function tableSummary(rows: readonly SiteRow[]): TableSummary {
+  const merged = new Map<string, SiteRow>();
+  for (const r of rows) {
+    const key = `${r.file}:${r.line}\u0000${r.func}`;
+    const had = merged.get(key);
+    merged.set(key, had ? { ...had, calls: had.calls + r.calls, overlaps: had.overlaps + r.overlaps } : r);
+  }
+  const all = [...merged.values()];
+  return {
+    ran: all.length,
+    overlapped: all.filter((r) => r.overlaps > 0).length,
+    modes: all.reduce<Record<string, number>>((m, r) => ({ ...m, [r.mode]: (m[r.mode] ?? 0) + 1 }), {}),
+    rows: all,
+  };
 }
 
 const SITE_ROW = /^(\S+):(\d+) (\S+) (\d+) (\d+) (off|warn|warn-once|memmove|bug|abort)$/;
@@ -274,6 +293,26 @@ function stackAfter(lines: readonly string[], from: number, func: string): { cal
   return { callers: out, next: i };
 }
 
+type ParsedLog = ReturnType<typeof parseOverlapLog>;
+
+/**
+ * The log with every file named by `pathOf` (report --dir: the file's path in the folder), so
+ * that one call site compiled by two paths (lz4.c and ../lib/lz4.c) is one site.
+ */
+export function withPaths(log: ParsedLog, pathOf: (file: string) => string): ParsedLog {
+  const key = (k: string) => {
+    const at = k.lastIndexOf(':');
+    return `${pathOf(k.slice(0, at))}${k.slice(at)}`;
+  };
+  return {
+    ...log,
+    reports: log.reports.map((r) => ({ ...r, file: pathOf(r.file) })),
+    rows: log.rows.map((r) => ({ ...r, file: pathOf(r.file) })),
+    suppressed: new Map([...log.suppressed].map(([k, n]) => [key(k), n])),
+    held: new Set([...log.held].map(key)),
+  };
+}
+
 /** A function's name without the suffixes of gcc's clones: f.constprop.0, f.isra.0, f.part.0, f.cold. */
 export function plainName(name: string): string {
   return name.replace(/(\.(constprop|isra|part|cold|lto_priv|llvm)(\.\d+)?)+$/, '');
@@ -317,15 +356,8 @@ export function summarizeOverlaps(logs: readonly ReturnType<typeof parseOverlapL
   }
   // A site table counts every overlap, held back or not: its count is exact, as of when it was read.
   // The same site in several tables (each process of a test suite appends its own) is summed.
-  const table = new Map<string, SiteRow>();
-  for (const log of logs) {
-    for (const r of log.rows) {
-      const key = `${r.file}:${r.line}\u0000${r.func}`;
-      const had = table.get(key);
-      table.set(key, had ? { ...r, calls: had.calls + r.calls, overlaps: had.overlaps + r.overlaps } : r);
-    }
-  }
-  for (const r of table.values()) {
+  const table = tableSummary(logs.flatMap((log) => log.rows));
+  for (const r of table.rows) {
     const key = `${r.file}:${r.line}`;
     if (r.overlaps === 0) continue;
     const a = sites.get(key) ?? (sites.set(key, { file: r.file, line: r.line, func: r.func, reports: 0, extra: 0, held: false, sizes: [], deltas: [], chains: new Map() }), sites.get(key)!);
@@ -348,11 +380,7 @@ export function summarizeOverlaps(logs: readonly ReturnType<typeof parseOverlapL
     overlaps: out.reduce((n, s) => n + s.overlaps, 0),
     atLeast: out.some((s) => s.atLeast),
     sites: out,
-    table: table.size === 0 ? null : {
-      ran: table.size,
-      overlapped: [...table.values()].filter((r) => r.overlaps > 0).length,
-      modes: [...table.values()].reduce<Record<string, number>>((m, r) => ({ ...m, [r.mode]: (m[r.mode] ?? 0) + 1 }), {}),
-    },
+    table: table.ran === 0 ? null : table,
   };
 }
 
