@@ -206,6 +206,23 @@ describe('the user-space site table ($MEMCPY_DEBUG_SITES)', () => {
   });
 });
 
+describe('coverage of a folder with macros renamed in their #define', () => {
+  test('uses of an alias (oniguruma\'s #define xmemcpy memcpy) and of a macro body are sites of their own, told apart from the renamed calls', { skip: missing('gcc') }, async () => {
+    const app = join(tmp, 'alias');
+    await files(app, {
+      'q.c': '#include <string.h>\n#define xmemcpy memcpy\n#define COPY4(d, s) memcpy(d, s, 4)\nchar b[64];\n'
+        + 'int main(void)\n{\n\txmemcpy(b, b + 8, 4);\n\txmemcpy(b + 16, b + 24, 4);\n\tCOPY4(b + 32, b + 40);\n'
+        + '\tmemcpy(b + 48, b + 56, 4);\n\treturn 0;\n}\nvoid never(void);\nvoid never(void)\n{\n\tmemcpy(b, b + 1, 1);\n}\n',
+    });
+    assert.equal((await runCliHere(['instrument', 'alias'], { cwd: tmp })).status, 0);
+    sh(app, 'gcc -O2 -o q q.c && MEMCPY_DEBUG_SITES=$PWD/sites ./q');
+    const r = await runCliHere(['report', 'sites', '--dir', '.'], { cwd: app });
+    assert.equal(r.status, 0, r.stderr);
+    // Renamed: the alias, the macro body and the two calls (4); ran: one call of the two, and three uses.
+    assert.match(r.stdout.toString(), /^site table: 4 call sites ran, 0 with overlaps; modes: warn 4\nsite table: 1 of the 4 call sites instrumented ran \(25\.0%\); the other 3 are uses of a macro or alias renamed in its #define, each a site of its own$/m);
+  });
+});
+
 describe('the runtime header and the compiler', () => {
   test('-Wrestrict stays at the call site: memcpy_debug(p, p, n) warns at its own line, as memcpy(p, p, n) did; a constant overlap at -O2 names the call line', { skip: missing('gcc') }, async () => {
     const app = join(tmp, 'app');

@@ -2,12 +2,12 @@
 // program's stderr (- or no LOG: standard input) and prints one row per call site.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { entryForLoggedPath, originalLine, parseOverlapLog, summarizeOverlaps, tableSummary, withPaths } from '../core/overlap-log.js';
+import { changedLine, entryForLoggedPath, originalLine, parseOverlapLog, summarizeOverlaps, tableSummary, withPaths } from '../core/overlap-log.js';
 import type { ModifyEntry } from '../core/manifest.js';
 import type { Context } from '../io/context.js';
 import { ExitCode, ToolError, type ExitCodeValue } from '../core/errors.js';
 import { readManifest } from '../io/manifest-store.js';
-import { overlapTable, type MappedSite } from '../render/overlap-table.js';
+import { overlapTable, type Coverage, type MappedSite } from '../render/overlap-table.js';
 import { existingDir } from '../io/files.js';
 import { checkOutputFiles, writeOutputs } from '../io/output.js';
 import { toolVersion } from '../io/assets.js';
@@ -69,15 +69,24 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
   const summary = summarizeOverlaps(folder ? logs.map((l) => withPaths(l, nameOf)) : logs);
   let sites: MappedSite[] = [...summary.sites];
   let table = summary.table;
-  let instrumented: number | undefined;
+  let coverage: Coverage | undefined;
   if (folder) {
-    instrumented = folder.reduce((n, e) => n + e.edits.filter((x) => x[2] === DEBUG_NAME).length, 0);
+    const instrumented = folder.reduce((n, e) => n + e.edits.filter((x) => x[2] === DEBUG_NAME).length, 0);
     sites = sites.map((s) => {
       const e = entryForLoggedPath(s.file, folder);
       return e ? { ...s, originalLine: originalLine(s.line, e.regions), path: e.path } : { ...s, originalLine: s.line };
     });
-    // Coverage: the folder's sites that ran, of those instrumented.
-    if (table) table = tableSummary(table.rows.filter((r) => entryForLoggedPath(r.file, folder)));
+    // Coverage: the folder's sites that ran, of those instrumented. A row elsewhere than at a
+    // renamed call is the use of a macro (or alias) renamed in its #define.
+    if (table) {
+      const rows = table.rows.flatMap((r) => {
+        const e = entryForLoggedPath(r.file, folder);
+        return e ? [{ r, renamed: changedLine(r.line, e.regions) }] : [];
+      });
+      table = tableSummary(rows.map((x) => x.r));
+      const ran = new Set(rows.filter((x) => x.renamed).map((x) => `${x.r.file}:${x.r.line}`)).size;
+      coverage = { renamed: instrumented, ran, expanded: new Set(rows.filter((x) => !x.renamed).map((x) => `${x.r.file}:${x.r.line}`)).size };
+    }
   }
   const result = { ...summary, sites, table };
   const files = o.sarifFile === undefined ? [] : [{
@@ -86,7 +95,7 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
   }];
   await writeOutputs(ctx, false, {
     files,
-    stdout: [Buffer.from(o.json ? JSON.stringify({ command: 'report', logs: sources, ...result }, null, 2) + '\n' : overlapTable(result, sources, instrumented))],
+    stdout: [Buffer.from(o.json ? JSON.stringify({ command: 'report', logs: sources, ...result, ...(coverage ? { coverage } : {}) }, null, 2) + '\n' : overlapTable(result, sources, coverage))],
     stderr: '',
   });
   return ExitCode.OK;

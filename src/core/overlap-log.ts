@@ -384,6 +384,11 @@ export function summarizeOverlaps(logs: readonly ReturnType<typeof parseOverlapL
   };
 }
 
+/** Whether line `line` of the instrumented file is one memcpy-debug changed (a renamed call's). */
+export function changedLine(line: number, regions: readonly (readonly [number, string, string])[]): boolean {
+  return regions.some(([at, , after]) => line >= at && line < at + lineCount(after));
+}
+
 /** The number of lines of a text made of whole lines (the last may lack its newline). */
 function lineCount(s: string): number {
   let n = 0;

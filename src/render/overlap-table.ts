@@ -11,16 +11,31 @@ export interface MappedSite extends SiteSummary {
 
 const range = (r: { min: number; max: number } | null) => (r === null ? '?' : r.min === r.max ? String(r.min) : `${r.min}..${r.max}`);
 
-/** The site table's line: how many sites ran (of how many instrumented, with --dir), in which modes. */
-function tableLine(t: NonNullable<LogSummary['table']>, instrumented: number | undefined): string {
-  const of = instrumented !== undefined && instrumented > 0 ? ` of the ${instrumented} instrumented (${(100 * t.ran / instrumented).toFixed(1)}%)` : '';
-  const modes = Object.entries(t.modes).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ');
-  return `site table: ${t.ran} call site${t.ran === 1 ? '' : 's'} ran${of}, ${t.overlapped} with overlaps; modes: ${modes}`;
+/**
+ * With --dir: the folder's call sites that memcpy-debug renamed, how many of them are in the site
+ * table, and how many of the table's rows are uses of a macro or alias renamed in its #define
+ * (each use is a site of its own, at the line that uses it).
+ */
+export interface Coverage {
+  readonly renamed: number;
+  readonly ran: number;
+  readonly expanded: number;
 }
 
-export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: readonly MappedSite[] }, sources: readonly string[], instrumented?: number): string {
+/** The site table's line: how many sites ran (of how many instrumented, with --dir), in which modes. */
+function tableLine(t: NonNullable<LogSummary['table']>, c: Coverage | undefined): string {
+  const pct = (n: number, of: number) => `${(100 * n / of).toFixed(1)}%`;
+  const of = c && c.renamed > 0 && c.expanded === 0 ? ` of the ${c.renamed} instrumented (${pct(t.ran, c.renamed)})` : '';
+  const modes = Object.entries(t.modes).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(', ');
+  const line = `site table: ${t.ran} call site${t.ran === 1 ? '' : 's'} ran${of}, ${t.overlapped} with overlaps; modes: ${modes}`;
+  if (!c || c.expanded === 0 || c.renamed === 0) return line;
+  return `${line}\nsite table: ${c.ran} of the ${c.renamed} call sites instrumented ran (${pct(c.ran, c.renamed)}); the other ${c.expanded} `
+    + `${c.expanded === 1 ? 'is a use' : 'are uses'} of a macro or alias renamed in its #define, each a site of its own`;
+}
+
+export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: readonly MappedSite[] }, sources: readonly string[], coverage?: Coverage): string {
   const from = sources.length === 1 ? sources[0] : `${sources.length} logs`;
-  const table = s.table ? `${tableLine(s.table, instrumented)}\n` : '';
+  const table = s.table ? `${tableLine(s.table, coverage)}\n` : '';
   if (s.sites.length === 0) return escapeControls(`memcpy-debug report: no memcpy overlap reports in ${from} (${s.lines} line${s.lines === 1 ? '' : 's'} read)\n${table}`);
   const out: string[] = [];
   const n = s.sites.length;
@@ -39,7 +54,7 @@ export function overlapTable(s: Omit<LogSummary, 'sites'> & { readonly sites: re
   const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   out.push(fmt(header));
   for (const r of rows) out.push(fmt(r));
-  if (s.table) out.push(tableLine(s.table, instrumented));
+  if (s.table) out.push(tableLine(s.table, coverage));
   if (s.atLeast) out.push('>=: at least this many; the runtime reports a site\'s first overlaps (10 by default), then only the 100th, 1000th, ... (or, with warn-once, the first alone), so later ones went uncounted.');
   out.push('delta is dst - src: > 0, the destination starts above the source; < 0, below it; 0, the same pointer.');
   if (mapped) out.push('original: the line in the file as it was before memcpy-debug instrument.');
