@@ -9,7 +9,9 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
 disk() { for d in ubd$1 vd$1; do [ -b /dev/$d ] && echo /dev/$d && return; done; echo /dev/none; }
+centis() { t=$(cut -d' ' -f1 /proc/uptime); echo "${t%.*}${t#*.}"; } # the kernel's clock, in 1/100 s
 workload() { # $1: a file system type, mounted on /mnt
+  t0=$(centis)
   mkdir /mnt/d
   for i in $(seq 1 1000); do echo "file $i" > /mnt/d/f$i; done
   for i in $(seq 1 1000); do mv /mnt/d/f$i /mnt/d/renamed-with-a-longer-name-$i; done
@@ -17,7 +19,8 @@ workload() { # $1: a file system type, mounted on /mnt
   for i in $(seq 1 1000 | sed -n 'p;n'); do rm /mnt/d/renamed-with-a-longer-name-$i; done
   dd if=/dev/urandom of=/mnt/big bs=64k count=256 2>/dev/null && cp /mnt/big /mnt/big2 && cmp /mnt/big /mnt/big2 && echo "workload: $1: 16 MB copied, same bytes"
   sync
-  echo "workload: $1: $(ls /mnt/d | wc -l) entries left"
+  t=$(( $(centis) - t0 ))
+  echo "workload: $1: $(ls /mnt/d | wc -l) entries left; took $((t / 100)).$((t / 10 % 10))$((t % 10)) s"
   umount /mnt && echo "workload: $1: unmounted cleanly"
   echo "workload: $1: $(dmesg | grep -c 'memcpy overlap detected') overlap reports so far"
 }

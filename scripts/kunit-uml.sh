@@ -4,7 +4,8 @@
 # all-tests config (the tests that build on user-mode Linux), the btrfs sanity tests and
 # CONFIG_MEMCPY_DEBUG=y. A memcpy overlap fails the test that runs it (kunit_fail_current_test),
 # so a test that fails here and passes on the plain tree is a report to triage. Prints the test
-# counts, the overlap reports (memcpy-debug report) and the site table's coverage; then reverts.
+# counts, the overlap reports (memcpy-debug report) and the site table's coverage (a second boot
+# of the same kernel, whose init prints the table after the tests); then reverts.
 #
 #   scripts/kunit-uml.sh                 # work folder .cache/kunit-uml (KUNIT_WORK to change)
 #   LINUX=6.12 scripts/kunit-uml.sh      # Debian's linux-source-6.12 instead of 6.1
@@ -33,7 +34,8 @@ echo "kunit: instrumented in $(( $(date +%s) - start )) s: $(sed -n 2p "$work/in
 config=$work/kunitconfig
 {
   cat "$src/tools/testing/kunit/configs/all_tests.config"
-  printf 'CONFIG_BTRFS_FS=y\nCONFIG_BTRFS_FS_RUN_SANITY_TESTS=y\nCONFIG_DEBUG_FS=y\nCONFIG_MEMCPY_DEBUG=y\n'
+  # HOSTFS: the coverage boot below takes its root (and init) from a host folder.
+  printf 'CONFIG_BTRFS_FS=y\nCONFIG_BTRFS_FS_RUN_SANITY_TESTS=y\nCONFIG_DEBUG_FS=y\nCONFIG_MEMCPY_DEBUG=y\nCONFIG_HOSTFS=y\n'
 } >"$config"
 start=$(date +%s)
 (cd "$src" && python3 tools/testing/kunit/kunit.py run --arch=um --kunitconfig="$config" --build_dir="$work/build" \
@@ -44,6 +46,20 @@ grep -m1 -o 'memcpy_debug: overlap checks on.*' "$work/kunit.log" || echo "kunit
 echo "kunit: $(grep -cE '^\s*ok [0-9]+ ' "$work/kunit.log" || true) ok, $(grep -cE '^\s*not ok [0-9]+ ' "$work/kunit.log" || true) not ok (suites and cases)"
 grep -E '^\s*not ok [0-9]+ ' "$work/kunit.log" | head -20 || true
 $bin report "$work/kunit.log" --dir "$src" || true
+# Coverage: the same kernel booted again with an init (scripts/kernel-init.sh: no disks here, so
+# only its tmpfs part runs) that prints the site table after the tests ran at boot.
+root=$work/root
+rm -rf "$root" && mkdir -p "$root"/{bin,proc,sys,dev,mnt,mod}
+cp /bin/busybox "$root/bin/busybox"
+for a in sh mount umount mkdir touch mv ln rm ls sync poweroff seq cat echo dmesg insmod grep wc sed dd cp cmp tr; do ln -sf busybox "$root/bin/$a"; done
+cp scripts/kernel-init.sh "$root/init"
+timeout 1800 "$work/build/linux" root=/dev/root rootfstype=hostfs rootflags="$root" rw mem=1G init=/init \
+  con=null con0=fd:0,fd:1 uml_dir="$work/umld" kunit.enable=1 \
+  GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX2,-AVX,-AVX_Fast_Unaligned_Load \
+  </dev/null >"$work/coverage.log" 2>&1 || true
+tr -d '\r' <"$work/coverage.log" | sed -n '/^memcpy_debug sites:$/,/^memcpy_debug sites end$/{//!p}' >"$work/sites.txt"
+echo "kunit: coverage boot: $(grep -cE '^\s*ok [0-9]+ ' "$work/coverage.log" || true) ok, $(grep -cE '^\s*not ok [0-9]+ ' "$work/coverage.log" || true) not ok; $(wc -l <"$work/sites.txt") site table rows"
+$bin report "$work/sites.txt" --dir "$src" | grep '^site table' || true
 $bin revert "$src" >/dev/null 2>"$work/revert.txt"
 echo "kunit: reverted: $(sed -n 2p "$work/revert.txt")"
 if diff -r -q "$work/pristine" "$src" >"$work/revert.diff" 2>&1; then echo "kunit: revert: identical to the unpacked tree"
