@@ -43,6 +43,7 @@ boot() { # $1: the kernel, $2...: more of its command line; prints "btrfs ext4 t
   for fs in btrfs ext4 tmpfs; do out="$out $(sed -n "s/^workload: $fs: .*took \([0-9.]*\) s$/\1/p" "$log")"; done
   echo "$out"
 }
+[ "$runs" -gt 0 ] || exit 0
 : >"$work/cost.tsv"
 for i in $(seq 1 "$runs"); do
   echo "plain $(boot "$plain/linux")" >>"$work/cost.tsv"
