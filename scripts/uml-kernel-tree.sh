@@ -7,7 +7,7 @@
 # replay (not in the default steps) takes btrfs's own memmove fix out and boots again.
 #
 #   scripts/uml-kernel-tree.sh            # work folder .cache/uml-tree (UML_TREE_WORK to change)
-#   STEPS="on" scripts/uml-kernel-tree.sh # only the build with the check on (STEPS: on off replay revert)
+#   STEPS="on" scripts/uml-kernel-tree.sh # only the build with the check on (STEPS: on off boot replay revert)
 #   LINUX=6.12 scripts/uml-kernel-tree.sh # Debian's linux-source-6.12 instead of 6.1
 #
 # The workload runs on btrfs, ext4 and tmpfs in turn. Each build compiles the whole kernel as UML:
@@ -108,6 +108,7 @@ boot() { # $1: on|off|replay, $2: the build folder
 for step in $steps; do
   case $step in
     on|off) build "$step"; boot "$step" "$work/build-$step" ;;
+    boot) boot on "$work/build-on" ;; # the build of step on, booted again
     replay)
       # A real upstream memcpy->memmove fix taken out again: btrfs's areas_overlap() (the check
       # copy_pages() got after the 2011 story; in 6.12 memcpy_extent_buffer()'s) says "no
@@ -115,13 +116,15 @@ for step in $steps; do
       # by step "on" is rebuilt (one file and the link) and booted; report must name the site.
       file=$src/fs/btrfs/extent_io.c
       [ -x "$work/build-on/linux" ] || { echo "tree: replay: needs step on first"; exit 2; }
-      cp -p "$file" "$work/extent_io.c.instrumented"
+      cp "$file" "$work/extent_io.c.instrumented"
       sed -i 's|^\treturn distance < len;$|\treturn 0 \&\& distance < len; /* broken on purpose: the 2011 bug */|' "$file"
       grep -q 'broken on purpose' "$file" || { echo "tree: replay: areas_overlap() is not as expected"; exit 2; }
       make -C "$src" ARCH=um O="$work/build-on" -j"$(nproc)" linux >"$work/build-replay.log" 2>&1 || { tail -30 "$work/build-replay.log"; exit 1; }
       echo "tree: replay: rebuilt $(grep -c '^  CC' "$work/build-replay.log") objects"
       boot replay "$work/build-on"
-      cp -p "$work/extent_io.c.instrumented" "$file" ;;
+      # The fix back, and the build of step on as it was (a later boot or cost run uses it).
+      cp "$work/extent_io.c.instrumented" "$file"
+      make -C "$src" ARCH=um O="$work/build-on" -j"$(nproc)" linux >>"$work/build-replay.log" 2>&1 || { tail -30 "$work/build-replay.log"; exit 1; } ;;
     revert)
       start=$(date +%s)
       $bin revert "$src" 2>"$work/revert.txt" >/dev/null
