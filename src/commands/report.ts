@@ -84,8 +84,8 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
         return e ? [{ r, renamed: changedLine(r.line, e.regions) }] : [];
       });
       table = tableSummary(rows.map((x) => x.r));
-      const ran = new Set(rows.filter((x) => x.renamed).map((x) => `${x.r.file}:${x.r.line}`)).size;
-      coverage = { renamed: instrumented, ran, expanded: new Set(rows.filter((x) => !x.renamed).map((x) => `${x.r.file}:${x.r.line}`)).size };
+      const count = (renamed: boolean) => tableSummary(rows.filter((x) => x.renamed === renamed).map((x) => x.r)).ran;
+      coverage = { renamed: instrumented, ran: count(true), expanded: count(false) };
     }
   }
   const result = { ...summary, sites, table };
