@@ -72,8 +72,8 @@ for spec in "$@"; do
   node -e 'const j=require(process.argv[1]);for(const f of [...j.files,...j.builds])console.log(require("path").join(process.argv[2],f.path))' \
     "$PWD/$name.instrument.json" "$name/$folder" | sed 's|/\./|/|; s|^\./||' | sort -u >"$name.ours"
   ours=0 theirs=()
-  while read -r _ a _ b _; do
-    if grep -qxF "$b" "$name.ours"; then ours=$((ours + 1)); else theirs+=("${b#"$name"/}"); fi
+  while read -r _ _ _ f _; do
+    if grep -qxF "$f" "$name.ours"; then ours=$((ours + 1)); else theirs+=("${f#"$name"/}"); fi
   done < <(grep '^Files ' "$name.diff")
   if [ -s "$name.diff" ] && [ "$ours" -eq 0 ] && ! grep -q '^Only in pristine' "$name.diff"; then
     r="identical (the build rewrote ${theirs[*]})"
