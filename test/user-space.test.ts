@@ -76,6 +76,13 @@ describe('next steps: the build from the project\'s top, a command that works', 
     const zlib = await nextOf('zlib');
     assert.equal(zlib.next.build, '(cd zlib && ./configure && make)');
     assert.equal(zlib.next.test, 'make -C zlib check');
+    // nettle's: one rule for several targets; a variable is no target.
+    await files(join(tmp, 'nettle'), {
+      configure: '#!/bin/sh\n', 'Makefile.in': 'CHECK := test\nall check install uninstall:\n\t$(MAKE) $@\n', 'md5.c': COPY_C,
+    });
+    assert.equal((await nextOf('nettle')).next.test, 'make -C nettle check');
+    await files(join(tmp, 'novar'), { configure: '#!/bin/sh\n', 'Makefile.in': 'check = yes\ntest:= x\nall:\n', 'a.c': COPY_C });
+    assert.equal((await nextOf('novar')).next.test, undefined);
     await files(join(tmp, 'jq'), { 'configure.ac': 'AC_INIT([jq], [1.6])\n', 'Makefile.am': 'bin_PROGRAMS = jq\njq_SOURCES = src/jv.c\n', 'src/jv.c': COPY_C });
     const jq = await nextOf('jq/src');
     assert.equal(jq.next.build, '(cd jq && autoreconf -fi && ./configure && make)');

@@ -68,9 +68,18 @@ export async function projectTop(root: string, up = 4): Promise<ProjectTop> {
     top,
     markers: m.names,
     debianSource: m.debian ? (/^Source:\s*(\S+)/m.exec(control)?.[1] ?? null) : null,
-    testTargets: ['check', 'test'].filter((t) => new RegExp(`^${t}\\s*:`, 'm').test(makeText)),
+    testTargets: ['check', 'test'].filter((t) => makeTargets(makeText).has(t)),
     hasBuildDir: (await readdir(join(top, 'build')).then(() => true, () => false)),
   };
+}
+
+/** The targets a makefile's rules name (`all check install:` names three), not its variables or recipes. */
+function makeTargets(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/^(?!\t)([\w.\-$() \t]+?)[ \t]*::?(?!=)/gm)) {
+    for (const t of m[1].split(/[ \t]+/)) if (t !== '') out.add(t);
+  }
+  return out;
 }
 
 /**
