@@ -112,6 +112,30 @@ describe('memcpy-debug report on real kernel logs', () => {
     assertSelftestSites(reportJson(['uml-kernel-tree-warn.console.log']).sites, 'mcdtest');
   });
 
+  test('x86_64 under QEMU: the WARNING names the function a header\'s site was inlined into, the first caller; the site table in the same console', () => {
+    // scripts/qemu-x86.sh: Linux 6.1 instrumented whole, x86_64 defconfig with CONFIG_MEMCPY_DEBUG=y,
+    // a busybox initramfs: the workload, a control query, the self-test module, the site table.
+    const text = log('qemu-x86_64.console.log');
+    assert.match(text, /^workload: btrfs: 1000 entries left; took [\d.]+ s$/m);
+    assert.match(text, /^\[ *[\d.]+\] WARNING: CPU: 1 PID: 1 at include\/linux\/bitmap\.h:271 irq_do_set_affinity\+0x18d\/0x3b0$/m);
+    const j = reportJson(['qemu-x86_64.console.log']);
+    assert.deepEqual(j.sites.map((x) => [x.file, x.line, x.func, x.overlaps, x.reports]), [
+      ['mcdtest/main.c', 24, 'mcdtest_shift_down', 150, 11],
+      ['include/linux/bitmap.h', 271, 'bitmap_copy', 4, 4],
+      ['mcdtest/main.c', 29, 'mcdtest_self', 1, 1],
+    ]);
+    // memcpy(p, p, 8) in bitmap_copy(), inlined into irq_do_set_affinity(), which the trace's
+    // return addresses do not name: the WARNING line does.
+    assert.deepEqual(j.sites[1].delta, { min: 0, max: 0 });
+    assert.deepEqual(j.sites[1].callers[0].chain, ['irq_do_set_affinity', 'irq_startup', '__setup_irq']);
+    assert.deepEqual(j.sites[0].callers[0].chain, ['mcdtest_hot_loop', 'mcdtest_init', 'do_one_initcall']);
+    // The table in the console gives the exact 150 (the log alone: at least 100), and the site
+    // switched off before the module loaded: 1 call, no overlap.
+    const r = runCli(['report', 'qemu-x86_64.console.log'], { cwd: LOGS });
+    assert.match(r.stdout.toString(), /^site table: 235 call sites ran, 3 with overlaps; modes: warn 234, off 1$/m);
+    assert.match(text, /^mcdtest\/main\.c:19 mcdtest_shift_up 1 0 off$/m);
+  });
+
   test('several logs at once add up', () => {
     const j = reportJson(['uml-warn.console.log', 'uml-memmove.console.log']);
     assert.equal(j.sites.length, 6);

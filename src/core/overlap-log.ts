@@ -205,6 +205,8 @@ const KERNEL_FRAME = /^\s*(?:\[<[0-9a-f]+>\]\s*)?(\?\s+)?([A-Za-z_.$][\w.$]*)\+0
 const USER_FRAME = /^(\S.*?)\(([^()]*)\)\s*\[0x[0-9a-f]+\]$/;
 // Frames of the runtime, of the WARN/BUG machinery and of the trap: never the callers.
 const MACHINERY = /^(memcpy_debug|__memcpy_debug|__warn|warn_slowpath|report_bug|handle_bug|exc_invalid_op|asm_exc_invalid_op|do_error_trap|do_trap|fixup_bug|__report_bug|dump_stack|show_stack|show_trace|show_regs|__show_regs|panic|__panic|bug_handler|__bug|backtrace|__libc_start|_start$|__GI_)/;
+const WARNING_AT = /^WARNING: CPU: \d+ PID: \d+ at \S+ ([A-Za-z_.$][\w.$]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
+const RIP_AT = /^RIP: [0-9a-f]{4}:([A-Za-z_.$][\w.$]*)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
 const STACK_END = /^(?:\s*<\/TASK>|---\[ end trace|\s*<\/IRQ>|\s*$)/;
 
 /** The reports and the counts held back in one log text. */
@@ -279,6 +281,14 @@ function stackAfter(lines: readonly string[], from: number, func: string): { cal
     if (!inTrace) {
       if (/^\s*Call Trace:/.test(msg)) inTrace = true;
       else if (/^---\[ end trace/.test(msg) || i - from > 200) break;
+      else if (out.length === 0) {
+        // The function the WARNING (or x86's RIP line) names is the one the call site was inlined
+        // into, when it is not the site's own: the first caller, which the trace itself (return
+        // addresses above it) does not list. x86_64: "WARNING: CPU: 1 PID: 1 at
+        // include/linux/bitmap.h:271 irq_do_set_affinity+0x18d/0x3b0".
+        const at = WARNING_AT.exec(msg) ?? RIP_AT.exec(msg);
+        if (at && plainName(at[1]) !== func && !MACHINERY.test(at[1])) out.push(plainName(at[1]));
+      }
       continue;
     }
     const f = KERNEL_FRAME.exec(msg);
@@ -287,7 +297,8 @@ function stackAfter(lines: readonly string[], from: number, func: string): { cal
       continue; // <TASK>, <IRQ>, register dumps inside a trace
     }
     const name = plainName(f[2]);
-    if (f[1] || MACHINERY.test(name) || (out.length === 0 && name === func)) continue;
+    // The function the WARNING named may come again as the trace's first frame (UML lists it).
+    if (f[1] || MACHINERY.test(name) || (out.length === 0 && name === func) || (out.length === 1 && name === out[0])) continue;
     out.push(name);
   }
   return { callers: out, next: i };
