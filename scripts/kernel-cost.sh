@@ -33,7 +33,7 @@ cp /bin/busybox "$root/bin/busybox"
 for a in sh mount umount mkdir touch mv ln rm ls sync poweroff seq cat echo dmesg insmod grep wc sed dd cp cmp tr cut; do ln -sf busybox "$root/bin/$a"; done
 cp scripts/kernel-init.sh "$root/init"
 boot() { # $1: the kernel, $2...: more of its command line; prints "btrfs ext4 tmpfs" seconds
-  local img=$work/cost-btrfs.img ext4=$work/cost-ext4.img log=$work/cost.log
+  local img=$work/cost-btrfs.img ext4=$work/cost-ext4.img log=$work/cost-console.log
   rm -f "$img" "$ext4"; truncate -s 512M "$img" "$ext4"; mkfs.btrfs -q "$img"; mkfs.ext4 -q -F "$ext4"
   timeout 900 "$1" ubd0="$img" ubd1="$ext4" root=/dev/root rootfstype=hostfs rootflags="$root" rw mem=256M init=/init \
     con=null con0=fd:0,fd:1 uml_dir="$work/umld" "${@:2}" \
