@@ -34,13 +34,13 @@ for a in sh mount umount mkdir touch mv ln rm ls sync poweroff seq cat echo dmes
 cp scripts/kernel-init.sh "$root/init"
 boot() { # $1: the kernel, $2...: more of its command line; prints "btrfs ext4 tmpfs" seconds
   local img=$work/cost-btrfs.img ext4=$work/cost-ext4.img log=$work/cost-console.log
-  rm -f "$img" "$ext4"; truncate -s 512M "$img" "$ext4"; mkfs.btrfs -q "$img"; mkfs.ext4 -q -F "$ext4"
+  rm -f "$img" "$ext4"; truncate -s 512M "$img" "$ext4"; mkfs.btrfs -q "$img" >/dev/null; mkfs.ext4 -q -F "$ext4" >/dev/null
   timeout 900 "$1" ubd0="$img" ubd1="$ext4" root=/dev/root rootfstype=hostfs rootflags="$root" rw mem=256M init=/init \
     con=null con0=fd:0,fd:1 uml_dir="$work/umld" "${@:2}" \
     GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX2,-AVX,-AVX_Fast_Unaligned_Load \
     </dev/null >"$log" 2>&1 || true
   local out=""
-  for fs in btrfs ext4 tmpfs; do out="$out $(sed -n "s/^workload: $fs: .*took \([0-9.]*\) s$/\1/p" "$log")"; done
+  for fs in btrfs ext4 tmpfs; do out="$out $(tr -d '\r' <"$log" | sed -n "s/^workload: $fs: .*took \([0-9.]*\) s$/\1/p")"; done
   echo "$out"
 }
 [ "$runs" -gt 0 ] || exit 0
