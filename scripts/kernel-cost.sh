@@ -45,6 +45,7 @@ boot() { # $1: the kernel, $2...: more of its command line; prints "btrfs ext4 t
 }
 [ "$runs" -gt 0 ] || exit 0
 : >"$work/cost.tsv"
+boot "$plain/linux" >/dev/null # a first boot warms the host's caches: not counted
 for i in $(seq 1 "$runs"); do
   echo "plain $(boot "$plain/linux")" >>"$work/cost.tsv"
   echo "instrumented $(boot "$work/build-on/linux")" >>"$work/cost.tsv"
