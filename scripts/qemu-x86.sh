@@ -73,7 +73,7 @@ for step in $steps; do
     cp "$src/mcdtest/mcdtest.ko" "$root/mod/"
     (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.cpio.gz"
     img=$work/btrfs.img ext4=$work/ext4.img log=$work/console.log
-    rm -f "$img" "$ext4"; truncate -s 512M "$img" "$ext4"; mkfs.btrfs -q "$img"; mkfs.ext4 -q -F "$ext4"
+    rm -f "$img" "$ext4"; truncate -s 512M "$img" "$ext4"; mkfs.btrfs -q "$img" >/dev/null; mkfs.ext4 -q -F "$ext4" >/dev/null
     start=$(date +%s)
     timeout 1800 qemu-system-x86_64 -m 1G -smp 2 -nographic -no-reboot \
       -kernel "$build/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio.gz" \

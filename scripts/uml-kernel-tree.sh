@@ -85,7 +85,7 @@ boot() { # $1: on|off|replay, $2: the build folder
   cp "$src/mcdtest/mcdtest.ko" "$root/mod/"
   local img=$work/btrfs-$mode.img log=$work/boot-$mode.console.log
   local ext4=$work/ext4-$mode.img
-  rm -f "$img" "$ext4"; truncate -s 512M "$img" "$ext4"; mkfs.btrfs -q "$img"; mkfs.ext4 -q -F "$ext4"
+  rm -f "$img" "$ext4"; truncate -s 512M "$img" "$ext4"; mkfs.btrfs -q "$img" >/dev/null; mkfs.ext4 -q -F "$ext4" >/dev/null
   timeout 900 "$build/linux" ubd0="$img" ubd1="$ext4" root=/dev/root rootfstype=hostfs rootflags="$root" rw mem=256M init=/init \
     con=null con0=fd:0,fd:1 uml_dir="$work/umld" printk.time=1 \
     GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX2,-AVX,-AVX_Fast_Unaligned_Load \
