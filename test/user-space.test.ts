@@ -6,6 +6,7 @@
 // short (libarchive, lua, jq, nginx, zstd).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -210,6 +211,37 @@ describe('the user-space site table ($MEMCPY_DEBUG_SITES)', () => {
     assert.match(twice, /^memcpy-debug report: 1 call site, 50 overlaps \(20 reported\) in 2 logs$/m);
     assert.match(twice, /^\s+50\s+20\s+8\s+-?1\s+p\.c:8\s/m);
     assert.match(twice, /^site table: 2 call sites ran of the 3 instrumented \(66\.7%\), 1 with overlaps; modes: warn 2$/m);
+    // Built not to count calls (the hot-loop setting): the sites that ran, "-" for their calls, the overlaps still exact.
+    sh(app, 'rm -f sites log && gcc -O2 -DMEMCPY_DEBUG_COUNT_CALLS=0 -o p p.c && MEMCPY_DEBUG_SITES=$PWD/sites MEMCPY_DEBUG_LOG=$PWD/log ./p');
+    const uncounted = (await readFile(join(app, 'sites'), 'latin1')).split('\n').filter((l) => l !== '').sort();
+    assert.deepEqual(uncounted, ['p.c:12 apart - 0 warn', 'p.c:8 up - 25 warn']);
+    const r3 = (await runCliHere(['report', 'log', 'sites', '--dir', '.'], { cwd: app })).stdout.toString();
+    assert.match(r3, /^site table: 2 call sites ran of the 3 instrumented \(66\.7%\), 1 with overlaps; modes: warn 2$/m);
+  });
+
+  test('the check flags exactly the copies whose ranges share a byte: every offset and size against the definition', { skip: missing('gcc') }, async () => {
+    const app = join(tmp, 'exhaustive');
+    // The sizes and offsets come through volatile variables, so that gcc folds none of the checks.
+    await files(app, {
+      'e.c': '#include <stdio.h>\n#include <string.h>\nstatic char b[128];\nvolatile unsigned long vd, vs, vn;\n'
+        + 'int main(void)\n{\n\tunsigned long d, s, n, want = 0, same = 0;\n'
+        + '\tfor (d = 0; d < 40; d++)\n\t\tfor (s = 0; s < 40; s++)\n\t\t\tfor (n = 0; n < 40; n++) {\n'
+        + '\t\t\t\tvd = d; vs = s; vn = n;\n'
+        + '\t\t\t\tmemcpy(b + vd, b + vs, vn);\n'
+        + '\t\t\t\tif (n > 0 && (d < s ? s < d + n : d < s + n))\n\t\t\t\t\twant++, same += d == s;\n\t\t\t}\n'
+        + '\tprintf("%lu %lu\\n", want, same);\n\treturn 0;\n}\n',
+    });
+    assert.equal((await runCliHere(['instrument', 'exhaustive'], { cwd: tmp })).status, 0);
+    const counts = (flags: string): { want: number; same: number; table: string } => {
+      const out = sh(app, `rm -f sites && gcc -O2 ${flags} -o e e.c && MEMCPY_DEBUG_SITES=$PWD/sites MEMCPY_DEBUG_LOG=/dev/null ./e`);
+      const [want, same] = out.trim().split(' ').map(Number);
+      return { want, same, table: readFileSync(join(app, 'sites'), 'latin1').trim() };
+    };
+    const all = counts('');
+    assert.ok(all.want > 0 && all.same > 0);
+    assert.equal(all.table, `e.c:13 main 64000 ${all.want} warn`);
+    const notSame = counts('-DMEMCPY_DEBUG_SAME_POINTER=0');
+    assert.equal(notSame.table, `e.c:13 main 64000 ${notSame.want - notSame.same} warn`);
   });
 });
 

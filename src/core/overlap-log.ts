@@ -47,7 +47,8 @@ export interface SiteRow {
   readonly file: string;
   readonly line: number;
   readonly func: string;
-  readonly calls: number;
+  /** null: not counted (a user-space object built with MEMCPY_DEBUG_COUNT_CALLS=0 says "-"). */
+  readonly calls: number | null;
   readonly overlaps: number;
   readonly mode: string;
 }
@@ -68,7 +69,7 @@ export function tableSummary(rows: readonly SiteRow[]): TableSummary {
   for (const r of rows) {
     const key = `${r.file}:${r.line}\u0000${r.func}`;
     const had = merged.get(key);
-    merged.set(key, had ? { ...had, calls: had.calls + r.calls, overlaps: had.overlaps + r.overlaps } : r);
+    merged.set(key, had ? { ...had, calls: had.calls === null || r.calls === null ? null : had.calls + r.calls, overlaps: had.overlaps + r.overlaps } : r);
   }
   const all = [...merged.values()];
   return {
@@ -79,12 +80,12 @@ export function tableSummary(rows: readonly SiteRow[]): TableSummary {
   };
 }
 
-const SITE_ROW = /^(\S+):(\d+) (\S+) (\d+) (\d+) (off|warn|warn-once|memmove|bug|abort)$/;
+const SITE_ROW = /^(\S+):(\d+) (\S+) (\d+|-) (\d+) (off|warn|warn-once|memmove|bug|abort)$/;
 
 /** A line of a site table, or null. */
 export function parseSiteRow(line: string): SiteRow | null {
   const m = SITE_ROW.exec(line.endsWith('\r') ? line.slice(0, -1) : line);
-  return m ? { file: m[1], line: Number(m[2]), func: m[3], calls: Number(m[4]), overlaps: Number(m[5]), mode: m[6] } : null;
+  return m ? { file: m[1], line: Number(m[2]), func: m[3], calls: m[4] === '-' ? null : Number(m[4]), overlaps: Number(m[5]), mode: m[6] } : null;
 }
 
 const DETECTED_MARK = 'memcpy overlap detected: ';

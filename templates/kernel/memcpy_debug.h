@@ -81,14 +81,15 @@ void memcpy_debug_reported(const char *file, int line);
 #define __memcpy_debug_after_report(file, line) do { } while (0)
 #endif
 
-/* True when [d, d + size) and [s, s + size) share a byte. */
+/*
+ * True when [d, d + size) and [s, s + size) share a byte. |d - s| < size is one unsigned
+ * comparison: d - s + size - 1 wraps to below 2 size - 1 exactly then (for any size below half
+ * the address space, which every copy has), so a copy that does not overlap pays a
+ * subtraction, a comparison and a branch.
+ */
 static __always_inline bool memcpy_debug_overlaps(uintptr_t d, uintptr_t s, size_t size)
 {
-	if (size == 0)
-		return false;
-	if (d == s)
-		return MEMCPY_DEBUG_SAME_POINTER;
-	return (d < s ? s - d : d - s) < size;
+	return size != 0 && d - s + (size - 1) < 2 * size - 1 && (d != s || MEMCPY_DEBUG_SAME_POINTER);
 }
 
 /*

@@ -43,6 +43,14 @@
 #ifndef MEMCPY_DEBUG_BURST
 #define MEMCPY_DEBUG_BURST	10
 #endif
+/*
+ * 1: each call site counts its calls, for the site table. 0: it notes only that it ran (the
+ * table says "-" for its calls): the count is a write to memory at every call, which in a loop
+ * of small copies (lz4's decompressor) is a third of what the check costs.
+ */
+#ifndef MEMCPY_DEBUG_COUNT_CALLS
+#define MEMCPY_DEBUG_COUNT_CALLS	1
+#endif
 /* How many call sites of one source file keep a count of their own. */
 #ifndef MEMCPY_DEBUG_SITES
 #define MEMCPY_DEBUG_SITES	64
@@ -167,7 +175,6 @@ static MEMCPY_DEBUG_COLD int memcpy_debug_mode(void)
 	return mode;
 }
 
-/* Reports an overlap as its mode says; returns 1 when the copy is to be done as memmove(). */
 /*
  * A call site's own record (GCC and Clang): linked into this object's table at its first call,
  * counting its calls and overlaps. With $MEMCPY_DEBUG_SITES set, the table is appended to that
@@ -206,8 +213,13 @@ static MEMCPY_DEBUG_COLD void memcpy_debug_write_sites(void)
 		fprintf(stderr, "memcpy_debug: cannot open MEMCPY_DEBUG_SITES=%s (%s): no site table\n", path, strerror(errno));
 		return;
 	}
-	for (s = memcpy_debug_ran; s != NULL; s = s->next)
+	for (s = memcpy_debug_ran; s != NULL; s = s->next) {
+#if MEMCPY_DEBUG_COUNT_CALLS
 		fprintf(to, "%s:%d %s %lu %lu %s\n", s->file, s->line, s->func, s->calls, s->overlaps, memcpy_debug_mode_name(mode));
+#else
+		fprintf(to, "%s:%d %s - %lu %s\n", s->file, s->line, s->func, s->overlaps, memcpy_debug_mode_name(mode));
+#endif
+	}
 	fclose(to);
 }
 
@@ -229,6 +241,7 @@ static MEMCPY_DEBUG_COLD void memcpy_debug_link(struct memcpy_debug_site *site)
 }
 #endif
 
+/* Reports an overlap as its mode says; returns 1 when the copy is to be done as memmove(). */
 static MEMCPY_DEBUG_COLD int memcpy_debug_report(uintptr_t dst, uintptr_t src, size_t size,
 						 const char *file, int line, const char *func,
 						 struct memcpy_debug_site *site)
@@ -304,9 +317,14 @@ static MEMCPY_DEBUG_INLINE int memcpy_debug_check(const void *dst, const void *s
 					struct memcpy_debug_site *site)
 {
 	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
-	int overlap = size != 0 && (d == s ? MEMCPY_DEBUG_SAME_POINTER : (d < s ? s - d : d - s) < size);
 
-	if (MEMCPY_DEBUG_LIKELY_NOT(overlap))
+	/*
+	 * |d - s| < size as one unsigned comparison: d - s + size - 1 wraps to below 2 size - 1
+	 * exactly then (for any size below half the address space, which every copy has). A copy
+	 * that does not overlap pays a subtraction, a comparison and a branch.
+	 */
+	if (MEMCPY_DEBUG_LIKELY_NOT(size != 0 && d - s + (size - 1) < 2 * (uintptr_t)size - 1)
+	    && (d != s || MEMCPY_DEBUG_SAME_POINTER))
 		return memcpy_debug_report(d, s, size, file, line, func, site);
 	return 0;
 }
@@ -332,6 +350,11 @@ static MEMCPY_DEBUG_INLINE int memcpy_debug_check(const void *dst, const void *s
  * call's own line.
  */
 extern int memcpy_debug_aliases(void *__restrict dst, const void *__restrict src);
+#if MEMCPY_DEBUG_COUNT_CALLS
+#define MEMCPY_DEBUG_FIRST_CALL(site) ((site).calls++ == 0)
+#else
+#define MEMCPY_DEBUG_FIRST_CALL(site) (!(site).linked)
+#endif
 #define memcpy_debug(d, s, n) (__extension__ ({ \
 	void *memcpy_debug_d = (d); \
 	const void *memcpy_debug_s = (s); \
@@ -340,9 +363,8 @@ extern int memcpy_debug_aliases(void *__restrict dst, const void *__restrict src
 	(void)sizeof(memcpy_debug_aliases((d), (s))); \
 	{ \
 		static struct memcpy_debug_site memcpy_debug_site = { __FILE__, MEMCPY_DEBUG_FUNC, __LINE__, 0, 0, 0, 0 }; \
-		if (MEMCPY_DEBUG_LIKELY_NOT(!memcpy_debug_site.linked)) \
+		if (MEMCPY_DEBUG_LIKELY_NOT(MEMCPY_DEBUG_FIRST_CALL(memcpy_debug_site))) \
 			memcpy_debug_link(&memcpy_debug_site); \
-		memcpy_debug_site.calls++; \
 		memcpy_debug_move = memcpy_debug_check(memcpy_debug_d, memcpy_debug_s, memcpy_debug_n, \
 			__FILE__, __LINE__, MEMCPY_DEBUG_FUNC, &memcpy_debug_site); \
 	} \
