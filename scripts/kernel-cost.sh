@@ -26,18 +26,15 @@ if [ ! -x "$plain/linux" ]; then
   make -C "$work/pristine" ARCH=um O="$plain" -j"$(nproc)" linux >"$work/build-plain.log" 2>&1 || { tail -30 "$work/build-plain.log"; exit 1; }
   echo "cost: plain kernel built in $(( $(date +%s) - start )) s"
 fi
+. scripts/kernel-root.sh
 root=$work/cost-root
-rm -rf "$root"
-mkdir -p "$root"/{bin,proc,sys,dev,mnt,mod}
-cp /bin/busybox "$root/bin/busybox"
-for a in sh mount umount mkdir touch mv ln rm ls sync poweroff seq cat echo dmesg insmod grep wc sed dd cp cmp tr cut; do ln -sf busybox "$root/bin/$a"; done
-cp scripts/kernel-init.sh "$root/init"
+kernel_root "$root"
 boot() { # $1: the kernel, $2...: more of its command line; prints "btrfs ext4 tmpfs" seconds
   local img=$work/cost-btrfs.img ext4=$work/cost-ext4.img log=$work/cost-console.log
-  rm -f "$img" "$ext4"; truncate -s 512M "$img" "$ext4"; mkfs.btrfs -q "$img" >/dev/null; mkfs.ext4 -q -F "$ext4" >/dev/null
+  kernel_disks "$img" "$ext4"
   timeout 900 "$1" ubd0="$img" ubd1="$ext4" root=/dev/root rootfstype=hostfs rootflags="$root" rw mem=256M init=/init \
     con=null con0=fd:0,fd:1 uml_dir="$work/umld" "${@:2}" \
-    GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX2,-AVX,-AVX_Fast_Unaligned_Load \
+    "$UML_GLIBC" \
     </dev/null >"$log" 2>&1 || true
   local out=""
   for fs in btrfs ext4 tmpfs; do out="$out $(tr -d '\r' <"$log" | sed -n "s/^workload: $fs: .*took \([0-9.]*\) s$/\1/p")"; done

@@ -48,14 +48,12 @@ grep -E '^\s*not ok [0-9]+ ' "$work/kunit.log" | head -20 || true
 $bin report "$work/kunit.log" --dir "$src" || true
 # Coverage: the same kernel booted again with an init (scripts/kernel-init.sh: no disks here, so
 # only its tmpfs part runs) that prints the site table after the tests ran at boot.
+. scripts/kernel-root.sh
 root=$work/root
-rm -rf "$root" && mkdir -p "$root"/{bin,proc,sys,dev,mnt,mod}
-cp /bin/busybox "$root/bin/busybox"
-for a in sh mount umount mkdir touch mv ln rm ls sync poweroff seq cat echo dmesg insmod grep wc sed dd cp cmp tr; do ln -sf busybox "$root/bin/$a"; done
-cp scripts/kernel-init.sh "$root/init"
+kernel_root "$root"
 timeout 1800 "$work/build/linux" root=/dev/root rootfstype=hostfs rootflags="$root" rw mem=1G init=/init \
   con=null con0=fd:0,fd:1 uml_dir="$work/umld" kunit.enable=1 \
-  GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX2,-AVX,-AVX_Fast_Unaligned_Load \
+  "$UML_GLIBC" \
   </dev/null >"$work/coverage.log" 2>&1 || true
 tr -d '\r' <"$work/coverage.log" | sed -n '/^memcpy_debug sites:$/,/^memcpy_debug sites end$/{//!p}' >"$work/sites.txt"
 echo "kunit: coverage boot: $(grep -cE '^\s*ok [0-9]+ ' "$work/coverage.log" || true) ok, $(grep -cE '^\s*not ok [0-9]+ ' "$work/coverage.log" || true) not ok; $(wc -l <"$work/sites.txt") site table rows"

@@ -64,16 +64,13 @@ for step in $steps; do
     grep ': warning: objtool:' "$work/build.log" | grep memcpy_debug | head -5 || true ;;
   boot)
     [ -f "$build/arch/x86/boot/bzImage" ] || { echo "qemu: build first (STEPS=build)"; exit 2; }
+    . scripts/kernel-root.sh
     root=$work/initramfs
-    rm -rf "$root"
-    mkdir -p "$root"/{bin,proc,sys,dev,mnt,mod}
-    cp /bin/busybox "$root/bin/busybox"
-    for a in sh mount umount mkdir touch mv ln rm ls sync poweroff seq cat echo dmesg insmod grep wc sed dd cp cmp tr; do ln -sf busybox "$root/bin/$a"; done
-    cp scripts/kernel-init.sh "$root/init"
+    kernel_root "$root"
     cp "$src/mcdtest/mcdtest.ko" "$root/mod/"
     (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.cpio.gz"
     img=$work/btrfs.img ext4=$work/ext4.img log=$work/console.log
-    rm -f "$img" "$ext4"; truncate -s 512M "$img" "$ext4"; mkfs.btrfs -q "$img" >/dev/null; mkfs.ext4 -q -F "$ext4" >/dev/null
+    kernel_disks "$img" "$ext4"
     start=$(date +%s)
     timeout 1800 qemu-system-x86_64 -m 1G -smp 2 -nographic -no-reboot \
       -kernel "$build/arch/x86/boot/bzImage" -initrd "$work/initramfs.cpio.gz" \

@@ -56,14 +56,10 @@ if [ ! -f "$src/.memcpy-debug/manifest.json" ]; then
   echo "tree: instrumented in $(( $(date +%s) - start )) s: $(sed -n 2p "$work/instrument.txt")"
 fi
 
+# The root, with scripts/kernel-init.sh as its init (the same one QEMU boots).
+. scripts/kernel-root.sh
 root=$work/root
-rm -rf "$root"
-mkdir -p "$root"/{bin,proc,sys,dev,mnt,mod}
-# The init: scripts/kernel-init.sh (the same one QEMU boots).
-cp /bin/busybox "$root/bin/busybox"
-for a in sh mount umount mkdir touch mv ln rm ls sync poweroff seq cat echo dmesg insmod grep wc sed dd cp cmp; do ln -sf busybox "$root/bin/$a"; done
-cp scripts/kernel-init.sh "$root/init"
-chmod +x "$root/init"
+kernel_root "$root"
 
 build() { # $1: on|off
   local mode=$1 build=$work/build-$1
@@ -85,10 +81,10 @@ boot() { # $1: on|off|replay, $2: the build folder
   cp "$src/mcdtest/mcdtest.ko" "$root/mod/"
   local img=$work/btrfs-$mode.img log=$work/boot-$mode.console.log
   local ext4=$work/ext4-$mode.img
-  rm -f "$img" "$ext4"; truncate -s 512M "$img" "$ext4"; mkfs.btrfs -q "$img" >/dev/null; mkfs.ext4 -q -F "$ext4" >/dev/null
+  kernel_disks "$img" "$ext4"
   timeout 900 "$build/linux" ubd0="$img" ubd1="$ext4" root=/dev/root rootfstype=hostfs rootflags="$root" rw mem=256M init=/init \
     con=null con0=fd:0,fd:1 uml_dir="$work/umld" printk.time=1 \
-    GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX2,-AVX,-AVX_Fast_Unaligned_Load \
+    "$UML_GLIBC" \
     </dev/null >"$log" 2>&1 || true
   echo "tree: $mode: $(grep -o 'memcpy_debug: overlap checks on.*' "$log" || echo 'no "overlap checks on" line'); $(grep -o 'workload: .*' "$log" | tr '\n' ';')"
   echo "tree: $mode: $(grep -c 'memcpy overlap detected' "$log" || true) reports in all, $(grep -c 'WARNING: CPU' "$log" || true) WARNING lines"

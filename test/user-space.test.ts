@@ -6,7 +6,6 @@
 // short (libarchive, lua, jq, nginx, zstd).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
@@ -31,6 +30,11 @@ async function files(root: string, tree: Record<string, string>): Promise<void> 
 }
 
 interface Next { build: string; test?: string; read: string }
+/** The site table the runs in `dir` appended to its file `sites`: its lines, sorted. */
+async function siteTable(dir: string): Promise<string[]> {
+  return (await readFile(join(dir, 'sites'), 'latin1')).split('\n').filter((l) => l !== '').sort();
+}
+
 async function nextOf(dir: string): Promise<{ next: Next; buildNotes: string[] }> {
   const r = await runCliHere(['instrument', dir, '--dry-run', '--output', '/dev/null', '--json'], { cwd: tmp });
   assert.equal(r.status, 0, r.stderr);
@@ -195,8 +199,7 @@ describe('the user-space site table ($MEMCPY_DEBUG_SITES)', () => {
     });
     assert.equal((await runCliHere(['instrument', 'app'], { cwd: tmp })).status, 0);
     sh(app, 'gcc -O2 -o p p.c && MEMCPY_DEBUG_SITES=$PWD/sites MEMCPY_DEBUG_LOG=$PWD/log ./p');
-    const table = (await readFile(join(app, 'sites'), 'latin1')).split('\n').filter((l) => l !== '').sort();
-    assert.deepEqual(table, ['p.c:12 apart 1 0 warn', 'p.c:8 up 25 25 warn']);
+    assert.deepEqual(await siteTable(app), ['p.c:12 apart 1 0 warn', 'p.c:8 up 25 25 warn']);
     const r = await runCliHere(['report', 'log', 'sites', '--dir', '.'], { cwd: app });
     assert.equal(r.status, 0, r.stderr);
     const out = r.stdout.toString();
@@ -213,8 +216,7 @@ describe('the user-space site table ($MEMCPY_DEBUG_SITES)', () => {
     assert.match(twice, /^site table: 2 call sites ran of the 3 instrumented \(66\.7%\), 1 with overlaps; modes: warn 2$/m);
     // Built not to count calls (the hot-loop setting): the sites that ran, "-" for their calls, the overlaps still exact.
     sh(app, 'rm -f sites log && gcc -O2 -DMEMCPY_DEBUG_COUNT_CALLS=0 -o p p.c && MEMCPY_DEBUG_SITES=$PWD/sites MEMCPY_DEBUG_LOG=$PWD/log ./p');
-    const uncounted = (await readFile(join(app, 'sites'), 'latin1')).split('\n').filter((l) => l !== '').sort();
-    assert.deepEqual(uncounted, ['p.c:12 apart - 0 warn', 'p.c:8 up - 25 warn']);
+    assert.deepEqual(await siteTable(app), ['p.c:12 apart - 0 warn', 'p.c:8 up - 25 warn']);
     const r3 = (await runCliHere(['report', 'log', 'sites', '--dir', '.'], { cwd: app })).stdout.toString();
     assert.match(r3, /^site table: 2 call sites ran of the 3 instrumented \(66\.7%\), 1 with overlaps; modes: warn 2$/m);
   });
@@ -232,16 +234,16 @@ describe('the user-space site table ($MEMCPY_DEBUG_SITES)', () => {
         + '\tprintf("%lu %lu\\n", want, same);\n\treturn 0;\n}\n',
     });
     assert.equal((await runCliHere(['instrument', 'exhaustive'], { cwd: tmp })).status, 0);
-    const counts = (flags: string): { want: number; same: number; table: string } => {
+    const counts = async (flags: string): Promise<{ want: number; same: number; table: string[] }> => {
       const out = sh(app, `rm -f sites && gcc -O2 ${flags} -o e e.c && MEMCPY_DEBUG_SITES=$PWD/sites MEMCPY_DEBUG_LOG=/dev/null ./e`);
       const [want, same] = out.trim().split(' ').map(Number);
-      return { want, same, table: readFileSync(join(app, 'sites'), 'latin1').trim() };
+      return { want, same, table: await siteTable(app) };
     };
-    const all = counts('');
+    const all = await counts('');
     assert.ok(all.want > 0 && all.same > 0);
-    assert.equal(all.table, `e.c:13 main 64000 ${all.want} warn`);
-    const notSame = counts('-DMEMCPY_DEBUG_SAME_POINTER=0');
-    assert.equal(notSame.table, `e.c:13 main 64000 ${notSame.want - notSame.same} warn`);
+    assert.deepEqual(all.table, [`e.c:13 main 64000 ${all.want} warn`]);
+    const notSame = await counts('-DMEMCPY_DEBUG_SAME_POINTER=0');
+    assert.deepEqual(notSame.table, [`e.c:13 main 64000 ${notSame.want - notSame.same} warn`]);
   });
 });
 

@@ -55,13 +55,20 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
       entries = manifest.files.filter((f): f is ModifyEntry => f.kind === 'modify');
     }
   }
-  const folder = entries;
   const logs = texts.map(parseOverlapLog);
+  // Each logged path is looked up in the manifest once (a whole kernel has thousands of entries).
+  const entryCache = new Map<string, ModifyEntry | null>();
+  const folder = entries;
+  const entryOf = (f: string): ModifyEntry | null => {
+    if (!folder) return null;
+    if (!entryCache.has(f)) entryCache.set(f, entryForLoggedPath(f, folder));
+    return entryCache.get(f)!;
+  };
   // One call site compiled by two paths (lz4.c, ../lib/lz4.c) is one site of the folder, named
   // as it was first logged.
   const firstName = new Map<string, string>();
   const nameOf = (f: string) => {
-    const e = folder && entryForLoggedPath(f, folder);
+    const e = entryOf(f);
     if (!e) return f;
     if (!firstName.has(e.path)) firstName.set(e.path, f);
     return firstName.get(e.path)!;
@@ -73,19 +80,15 @@ export async function runReport(o: ReportOptions, ctx: Context): Promise<ExitCod
   if (folder) {
     const instrumented = folder.reduce((n, e) => n + e.edits.filter((x) => x[2] === DEBUG_NAME).length, 0);
     sites = sites.map((s) => {
-      const e = entryForLoggedPath(s.file, folder);
+      const e = entryOf(s.file);
       return e ? { ...s, originalLine: originalLine(s.line, e.regions), path: e.path } : { ...s, originalLine: s.line };
     });
     // Coverage: the folder's sites that ran, of those instrumented. A row elsewhere than at a
     // renamed call is the use of a macro (or alias) renamed in its #define.
     if (table) {
-      const rows = table.rows.flatMap((r) => {
-        const e = entryForLoggedPath(r.file, folder);
-        return e ? [{ r, renamed: changedLine(r.line, e.regions) }] : [];
-      });
-      table = tableSummary(rows.map((x) => x.r));
-      const count = (renamed: boolean) => tableSummary(rows.filter((x) => x.renamed === renamed).map((x) => x.r)).ran;
-      coverage = { renamed: instrumented, ran: count(true), expanded: count(false) };
+      table = tableSummary(table.rows.filter((r) => entryOf(r.file)));
+      const ran = table.rows.filter((r) => changedLine(r.line, entryOf(r.file)!.regions)).length;
+      coverage = { renamed: instrumented, ran, expanded: table.ran - ran };
     }
   }
   const result = { ...summary, sites, table };
